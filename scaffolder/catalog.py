@@ -1,0 +1,79 @@
+"""Finding blueprints: built-in, the project's ``.scaffold/blueprints/``,
+the ``SCAFFOLD_PATH`` folders, or a path given directly.
+
+When two places hold a blueprint of the same name, the nearer one wins:
+a path given directly, then the project, then ``SCAFFOLD_PATH`` in order,
+then the built-in ones.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from scaffolder.blueprint import Blueprint, Origin, is_blueprint_dir, load_blueprint
+from scaffolder.errors import BlueprintError
+from scaffolder.resources import data_dir
+
+PROJECT_DIR = Path(".scaffold") / "blueprints"
+
+
+@dataclass(frozen=True)
+class SearchPath:
+    """The folders searched for blueprints, nearest first."""
+
+    folders: tuple[tuple[Path, Origin], ...]
+
+    @classmethod
+    def default(
+        cls, cwd: Path | None = None, environ: Mapping[str, str] | None = None
+    ) -> SearchPath:
+        cwd = Path.cwd() if cwd is None else cwd
+        environ = os.environ if environ is None else environ
+        folders: list[tuple[Path, Origin]] = [(cwd / PROJECT_DIR, Origin.PROJECT)]
+        for entry in environ.get("SCAFFOLD_PATH", "").split(os.pathsep):
+            if entry:
+                folders.append((Path(entry).expanduser(), Origin.SCAFFOLD_PATH))
+        folders.append((data_dir("blueprints"), Origin.BUILT_IN))
+        return cls(tuple(folders))
+
+
+def find_blueprints(search: SearchPath | None = None) -> list[Blueprint]:
+    """Every blueprint found, one per name (the nearest), sorted by name."""
+    search = SearchPath.default() if search is None else search
+    found: dict[str, Blueprint] = {}
+    for folder, origin in search.folders:
+        if not folder.is_dir():
+            continue
+        for candidate in sorted(folder.iterdir()):
+            if is_blueprint_dir(candidate):
+                blueprint = load_blueprint(candidate, origin)
+                found.setdefault(blueprint.name, blueprint)
+    return [found[name] for name in sorted(found)]
+
+
+def resolve_blueprint(reference: str | Path, search: SearchPath | None = None) -> Blueprint:
+    """A blueprint by name, or by path when ``reference`` is a folder holding one."""
+    search = SearchPath.default() if search is None else search
+    text = str(reference)
+    as_path = Path(text).expanduser()
+    if isinstance(reference, Path) or os.sep in text or text.startswith("."):
+        if as_path.is_dir():
+            return load_blueprint(as_path, Origin.PATH)
+        raise BlueprintError(f"{text}: no such blueprint folder.")
+    for folder, origin in search.folders:
+        candidate = folder / text
+        if is_blueprint_dir(candidate):
+            return load_blueprint(candidate, origin)
+    for blueprint in find_blueprints(search):
+        if blueprint.name == text:
+            return blueprint
+    if is_blueprint_dir(as_path):
+        return load_blueprint(as_path, Origin.PATH)
+    names = ", ".join(b.name for b in find_blueprints(search)) or "none"
+    raise BlueprintError(
+        f"no blueprint named {text!r}. Known blueprints: {names}. "
+        "`scaffold list` shows where each comes from; pass a path to use a blueprint folder."
+    )

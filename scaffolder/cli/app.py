@@ -1,0 +1,137 @@
+"""The ``scaffold`` command: parse arguments, call the library, draw the result."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from scaffolder import __version__, api
+from scaffolder.catalog import resolve_blueprint
+from scaffolder.cli import output, prompts
+from scaffolder.cli.errors import handled
+from scaffolder.errors import UsageError
+from scaffolder.plan import ConflictPolicy
+from scaffolder.variables import parse_assignments, questions, read_data_file
+
+app = typer.Typer(
+    name="scaffold",
+    help="Decide once, render N times, prove the output, never leave a half-written tree.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON report and nothing else.")]
+
+
+def _verbose(ctx: typer.Context) -> bool:
+    return bool(ctx.obj and ctx.obj.get("verbose"))
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"scaffold {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show tracebacks with errors.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    ctx.obj = {"verbose": verbose}
+
+
+@app.command("list")
+def list_command(ctx: typer.Context, json_output: JsonOption = False) -> None:
+    """The blueprints found: built-in, ./.scaffold/blueprints and SCAFFOLD_PATH."""
+    with handled(json_output=json_output, verbose=_verbose(ctx)):
+        found = api.blueprints()
+    if json_output:
+        output.print_json([output.blueprint_json(b) for b in found])
+    else:
+        output.draw_blueprints(found, output.console())
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Blueprint name or folder.")],
+    json_output: JsonOption = False,
+) -> None:
+    """A blueprint's variables, computed values, files and checks."""
+    with handled(json_output=json_output, verbose=_verbose(ctx)):
+        blueprint = resolve_blueprint(name)
+    if json_output:
+        output.print_json(output.blueprint_json(blueprint))
+    else:
+        output.draw_blueprint(blueprint, output.console())
+
+
+@app.command()
+def new(
+    ctx: typer.Context,
+    name: Annotated[
+        str | None, typer.Argument(help="Blueprint name or folder.", show_default=False)
+    ] = None,
+    blueprint: Annotated[
+        str | None,
+        typer.Option("--blueprint", "-b", help="Blueprint name or folder (instead of NAME)."),
+    ] = None,
+    assignments: Annotated[
+        list[str] | None,
+        typer.Option("--set", "-s", metavar="NAME=VALUE", help="A variable's value; repeatable."),
+    ] = None,
+    data_file: Annotated[
+        Path | None, typer.Option("--data-file", "-d", help="Values from a YAML or JSON file.")
+    ] = None,
+    defaults: Annotated[
+        bool, typer.Option("--defaults", help="Never prompt: take the defaults.")
+    ] = False,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Destination folder.")] = Path("."),
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the plan and diffs; write nothing.")
+    ] = False,
+    on_conflict: Annotated[
+        ConflictPolicy,
+        typer.Option("--on-conflict", help="What to do with existing files that differ."),
+    ] = ConflictPolicy.FAIL,
+    json_output: JsonOption = False,
+) -> None:
+    """Render one blueprint once, prompting on a terminal for missing values."""
+    with handled(json_output=json_output, verbose=_verbose(ctx)):
+        chosen = _one_blueprint(name, blueprint)
+        found = resolve_blueprint(chosen)
+        values: dict[str, Any] = read_data_file(data_file) if data_file else {}
+        values.update(parse_assignments(found, assignments or ()))
+        if _interactive() and not defaults and not json_output:
+            values.update(prompts.ask(questions(found, values)))
+        report = api.new(found, values, out=out, dry_run=dry_run, on_conflict=on_conflict)
+    if json_output:
+        output.print_json(report.to_json())
+    else:
+        output.draw_report(report, output.console())
+    raise typer.Exit(report.exit_code)
+
+
+def _one_blueprint(name: str | None, option: str | None) -> str:
+    if name and option and name != option:
+        raise UsageError(f"two blueprints given ({name!r} and --blueprint {option!r}); give one.")
+    chosen = name or option
+    if not chosen:
+        raise UsageError("which blueprint? Give its name: `scaffold new NAME` (`scaffold list`).")
+    return chosen
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()

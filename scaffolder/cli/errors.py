@@ -1,0 +1,38 @@
+"""The one error handler: every error becomes a message and an exit code.
+
+0 success, 1 user error, 2 usage error, 130 interrupted. A user error prints
+its message only; ``-v`` adds the traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import traceback
+from collections.abc import Iterator
+
+import typer
+from rich.markup import escape
+
+from scaffolder.cli.output import error_console, print_json
+from scaffolder.errors import ScaffoldError
+from scaffolder.report import error_json
+
+INTERRUPTED = 130
+
+
+@contextlib.contextmanager
+def handled(*, json_output: bool = False, verbose: bool = False) -> Iterator[None]:
+    try:
+        yield
+    except ScaffoldError as error:
+        if json_output:
+            print_json(error_json(error))
+        else:
+            err = error_console()
+            if verbose:
+                err.print(escape(traceback.format_exc()))
+            err.print(f"[bold red]error:[/] {escape(error.message)}")
+        raise typer.Exit(error.exit_code) from None
+    except KeyboardInterrupt:
+        error_console().print("[yellow]interrupted[/]: the destination is as it was before the run")
+        raise typer.Exit(INTERRUPTED) from None

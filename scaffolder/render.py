@@ -1,0 +1,234 @@
+"""Stage 3: render validated items to a change set, in memory.
+
+Rendering reads the blueprint and nothing else: it never looks at, let alone
+writes to, the destination. Every template runs in Jinja's sandbox with
+``StrictUndefined``; an error names the template, the line and the cause.
+"""
+
+from __future__ import annotations
+
+import re
+import stat
+import traceback
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from scaffolder.blueprint import MANIFEST, Blueprint
+from scaffolder.errors import ConfinementError, ScaffoldError, TemplateError
+from scaffolder.filters import FILTERS
+from scaffolder.variables import Item
+
+TEMPLATE_SUFFIX = ".jinja"
+RESERVED = PurePosixPath(".scaffold/journal")
+_WHOLE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expr>(?:(?!\{\{|\}\}).)*)\}\}\s*$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class RenderedFile:
+    """One file of the change set: where it goes, its bytes and its mode."""
+
+    path: PurePosixPath
+    content: bytes
+    mode: int
+    template: PurePosixPath
+    items: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    """Everything a run would write: destination-relative path -> file, sorted by path."""
+
+    files: tuple[RenderedFile, ...] = ()
+    item_names: Mapping[int, str | None] = field(default_factory=dict)
+
+    @classmethod
+    def merge(cls, renders: Iterable[tuple[Item, Iterable[RenderedFile]]]) -> ChangeSet:
+        """Combine per-item renders. Identical files are shared; different ones clash."""
+        by_path: dict[PurePosixPath, RenderedFile] = {}
+        names: dict[int, str | None] = {}
+        clashes: list[str] = []
+        for item, files in renders:
+            names[item.index] = item.name
+            for rendered in files:
+                seen = by_path.get(rendered.path)
+                if seen is None:
+                    by_path[rendered.path] = rendered
+                elif seen.content == rendered.content and seen.mode == rendered.mode:
+                    items = (*seen.items, *rendered.items)
+                    by_path[rendered.path] = RenderedFile(
+                        seen.path, seen.content, seen.mode, seen.template, items
+                    )
+                else:
+                    clashes.append(
+                        f"  {rendered.path}: {_label(seen.items[0], names)} and "
+                        f"{_label(item.index, names)} render it with different content"
+                    )
+        if clashes:
+            raise ScaffoldError(
+                "two items render the same path differently; nothing was written:\n"
+                + "\n".join(clashes)
+                + "\nGive the items distinct values for the parts that name their files."
+            )
+        return cls(tuple(by_path[p] for p in sorted(by_path)), names)
+
+
+def _label(index: int, names: Mapping[int, str | None]) -> str:
+    name = names.get(index)
+    return f"item {index} ({name})" if name else f"item {index}"
+
+
+def make_environment(loader: jinja2.BaseLoader | None = None) -> SandboxedEnvironment:
+    """The Jinja environment every template renders in."""
+    env = SandboxedEnvironment(
+        loader=loader,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+        auto_reload=False,
+    )
+    env.filters.update(FILTERS)
+    return env
+
+
+class Renderer:
+    """Renders one blueprint for any number of items."""
+
+    def __init__(self, blueprint: Blueprint) -> None:
+        self.blueprint = blueprint
+        self.env = make_environment(jinja2.FileSystemLoader(str(blueprint.template_dir)))
+        self._sources = [(p, _mode(blueprint.template_dir / p)) for p in blueprint.template_files()]
+        self._names: dict[str, jinja2.Template] = {}
+
+    def context(self, item: Item) -> dict[str, Any]:
+        """The item's values plus the blueprint's computed values."""
+        context = dict(item.values)
+        for name, text in self.blueprint.computed.items():
+            where = f"{self.blueprint.root / MANIFEST}: computed.{name}"
+            context[name] = self._evaluate(text, context, where)
+        return context
+
+    def render(self, item: Item) -> list[RenderedFile]:
+        """The files one item renders to."""
+        context = self.context(item)
+        files: dict[PurePosixPath, RenderedFile] = {}
+        for source, mode in self._sources:
+            template_path = PurePosixPath(source.as_posix())
+            target = self._target(template_path, context)
+            if target is None:
+                continue
+            if target in files:
+                raise TemplateError(
+                    f"{self.blueprint.template_dir}: templates {files[target].template} and "
+                    f"{template_path} both render to {target} for item {item.index}. "
+                    "Make their names differ."
+                )
+            if template_path.name.endswith(TEMPLATE_SUFFIX):
+                content = self._render_file(template_path.as_posix(), context).encode("utf-8")
+            else:
+                content = (self.blueprint.template_dir / source).read_bytes()
+            files[target] = RenderedFile(target, content, mode, template_path, (item.index,))
+        return list(files.values())
+
+    def _target(
+        self, template_path: PurePosixPath, context: dict[str, Any]
+    ) -> PurePosixPath | None:
+        parts = list(template_path.parts)
+        if parts[-1].endswith(TEMPLATE_SUFFIX):
+            parts[-1] = parts[-1][: -len(TEMPLATE_SUFFIX)]
+        rendered = []
+        for part in parts:
+            text = self._render_name(part, context, template_path).strip()
+            if not text:
+                return None  # a name that renders empty: a conditional file or folder
+            rendered.append(text)
+        return confine("/".join(rendered), template_path)
+
+    def _render_name(self, part: str, context: dict[str, Any], source: PurePosixPath) -> str:
+        if "{" not in part:
+            return part
+        try:
+            template = self._names.get(part)
+            if template is None:
+                template = self._names[part] = self.env.from_string(part)
+            return template.render(context)
+        except jinja2.TemplateError as exc:
+            raise TemplateError(
+                f"{self.blueprint.template_dir / source}: the file name {part!r} "
+                f"cannot be rendered: {exc.message or exc}."
+            ) from exc
+
+    def _render_file(self, name: str, context: dict[str, Any]) -> str:
+        path = self.blueprint.template_dir / name
+        try:
+            return self.env.get_template(name).render(context)
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(
+                f"{path}:{exc.lineno}: template syntax error: {exc.message}."
+            ) from exc
+        except Exception as exc:  # any error raised while the template runs
+            line = _template_line(exc, path)
+            where = f"{path}:{line}" if line else str(path)
+            raise TemplateError(f"{where}: {_cause(exc)}.") from exc
+
+    def _evaluate(self, text: str, context: dict[str, Any], where: str) -> Any:
+        try:
+            match = _WHOLE_EXPRESSION.match(text)
+            if match is None:
+                return self.env.from_string(text).render(context)
+            value = self.env.compile_expression(match["expr"], undefined_to_none=False)(context)
+            if isinstance(value, jinja2.Undefined):
+                str(value)  # StrictUndefined raises, naming the missing value
+            return value
+        except Exception as exc:  # any error raised while the expression runs
+            raise TemplateError(f"{where}: {_cause(exc)}.") from exc
+
+
+def confine(path: str, template: PurePosixPath | None = None) -> PurePosixPath:
+    """A rendered path, checked to stay inside the destination."""
+    origin = f" (from template {template})" if template else ""
+    if "\x00" in path or "\\" in path:
+        raise ConfinementError(f"rendered path {path!r}{origin} has a forbidden character.")
+    if path.startswith("/") or re.match(r"^[A-Za-z]:", path):
+        raise ConfinementError(
+            f"rendered path {path!r}{origin} is absolute; blueprints may only write "
+            "inside the destination. Make the template's name relative."
+        )
+    parts = [p for p in path.split("/") if p not in ("", ".")]
+    if ".." in parts:
+        raise ConfinementError(
+            f"rendered path {path!r}{origin} contains '..' and could leave the destination. "
+            "Check the values that name the file."
+        )
+    if not parts:
+        raise ConfinementError(f"rendered path {path!r}{origin} is empty.")
+    result = PurePosixPath(*parts)
+    if result == RESERVED or RESERVED in result.parents:
+        raise ConfinementError(
+            f"rendered path {result}{origin} is inside {RESERVED}/, kept for scaffolder's journal."
+        )
+    return result
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def _template_line(exc: BaseException, path: Path) -> int | None:
+    line = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if Path(frame.filename) == path:
+            line = frame.lineno
+    return line
+
+
+def _cause(exc: BaseException) -> str:
+    if isinstance(exc, jinja2.UndefinedError):
+        return f"{exc.message} (pass that value, or guard it with `is defined`)"
+    return f"{type(exc).__name__}: {exc}"

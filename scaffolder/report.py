@@ -1,0 +1,154 @@
+"""The result of a run, for people (the CLI draws it) and programs (``--json``)."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from scaffolder.commit import Recovery
+from scaffolder.errors import ScaffoldError, ValidationError
+from scaffolder.plan import FileStatus, Plan
+
+REPORT_VERSION = 1
+
+
+class Outcome(enum.Enum):
+    SUCCEEDED = "succeeded"
+    CONFLICTED = "conflicted"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class FileReport:
+    path: str
+    status: FileStatus
+    items: tuple[int, ...]
+    diff: str | None = None
+
+
+@dataclass(frozen=True)
+class ItemReport:
+    index: int
+    name: str | None
+    blueprint: str
+    files: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BlueprintSummary:
+    blueprint: str
+    items: int
+    counts: Mapping[FileStatus, int]
+
+
+@dataclass(frozen=True)
+class Report:
+    outcome: Outcome
+    destination: Path
+    dry_run: bool
+    files: tuple[FileReport, ...] = ()
+    items: tuple[ItemReport, ...] = ()
+    summaries: tuple[BlueprintSummary, ...] = ()
+    recovery: Recovery = field(default_factory=Recovery)
+    seconds: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.outcome is Outcome.SUCCEEDED else 1
+
+    def count(self, status: FileStatus) -> int:
+        return sum(1 for f in self.files if f.status is status)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": REPORT_VERSION,
+            "outcome": self.outcome.value,
+            "destination": str(self.destination),
+            "dry_run": self.dry_run,
+            "recovered": list(self.recovery.rolled_back),
+            "counts": {status.value: self.count(status) for status in FileStatus},
+            "files": [_file_json(f) for f in self.files],
+            "items": [
+                {"index": i.index, "name": i.name, "blueprint": i.blueprint, "files": list(i.files)}
+                for i in self.items
+            ],
+            "summary": [
+                {
+                    "blueprint": s.blueprint,
+                    "items": s.items,
+                    **{status.value: s.counts.get(status, 0) for status in FileStatus},
+                }
+                for s in self.summaries
+            ],
+            "seconds": round(self.seconds, 6),
+        }
+
+
+def _file_json(file: FileReport) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "path": file.path,
+        "status": file.status.value,
+        "items": list(file.items),
+    }
+    if file.diff is not None:
+        data["diff"] = file.diff
+    return data
+
+
+def build_report(
+    blueprint: str,
+    plan: Plan,
+    *,
+    dry_run: bool,
+    recovery: Recovery,
+    seconds: float,
+) -> Report:
+    """The report of a run whose plan is ``plan``."""
+    outcome = Outcome.CONFLICTED if plan.conflicts else Outcome.SUCCEEDED
+    show_diffs = dry_run or bool(plan.conflicts)
+    files = tuple(
+        FileReport(
+            path=p.path.as_posix(),
+            status=p.status,
+            items=p.file.items,
+            diff=p.diff() if show_diffs and p.status is not FileStatus.IDENTICAL else None,
+        )
+        for p in plan.files
+    )
+    per_item: dict[int, list[str]] = {index: [] for index in plan.changes.item_names}
+    for file in files:
+        for index in file.items:
+            per_item[index].append(file.path)
+    items = tuple(
+        ItemReport(index, plan.changes.item_names[index], blueprint, tuple(paths))
+        for index, paths in sorted(per_item.items())
+    )
+    counts = {status: plan.count(status) for status in FileStatus}
+    summary = BlueprintSummary(blueprint, len(items), counts)
+    return Report(outcome, plan.destination, dry_run, files, items, (summary,), recovery, seconds)
+
+
+def error_json(error: ScaffoldError) -> dict[str, Any]:
+    """A report for a run that stopped on an error, in the same schema."""
+    data: dict[str, Any] = {
+        "version": REPORT_VERSION,
+        "outcome": Outcome.FAILED.value,
+        "error": {"kind": error.kind, "message": error.message},
+    }
+    if isinstance(error, ValidationError):
+        data["error"]["problems"] = [
+            {
+                "item": p.item,
+                "name": p.item_name,
+                "field": p.field,
+                "rule": p.rule,
+                "message": p.message,
+                "line": p.line,
+                "source": p.source,
+            }
+            for p in error.problems
+        ]
+    return data

@@ -1,0 +1,76 @@
+"""Shared fixtures. Nothing here writes outside ``tmp_path``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pytest
+import yaml
+
+from scaffolder.blueprint import Blueprint, load_blueprint
+
+
+def build_file_tree(root: Path, spec: Mapping[str, str | bytes]) -> Path:
+    """Create files under ``root`` from ``{relative path: text or bytes}``."""
+    for relative, content in spec.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    return root
+
+
+def snapshot(root: Path) -> dict[str, bytes | None]:
+    """Every file (bytes) and folder (None) under ``root``, for exact comparison."""
+    if not root.exists():
+        return {}
+    tree: dict[str, bytes | None] = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames:
+            tree[os.path.relpath(os.path.join(dirpath, name), root)] = None
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            tree[os.path.relpath(path, root)] = Path(path).read_bytes()
+    return tree
+
+
+MakeBlueprint = Callable[..., Blueprint]
+
+
+@pytest.fixture
+def make_blueprint(tmp_path: Path) -> MakeBlueprint:
+    """Write a blueprint inline and load it.
+
+    ``make_blueprint({"{{ name }}.txt.jinja": "hi {{ name }}"}, variables={...})``
+    """
+
+    def make(
+        templates: Mapping[str, str | bytes],
+        *,
+        name: str = "demo",
+        variables: Mapping[str, object] | None = None,
+        where: Path | None = None,
+        **manifest: object,
+    ) -> Blueprint:
+        root = (where or tmp_path / "blueprints") / name
+        data = {
+            "name": name,
+            "description": f"the {name} blueprint",
+            "variables": variables
+            or {
+                "type": "object",
+                "required": ["name"],
+                "properties": {"name": {"type": "string", "pattern": "^[a-z_]+$"}},
+            },
+            **manifest,
+        }
+        build_file_tree(root, {"blueprint.yaml": yaml.safe_dump(data, sort_keys=False)})
+        build_file_tree(root / "template", templates)
+        (root / "template").mkdir(parents=True, exist_ok=True)
+        return load_blueprint(root)
+
+    return make

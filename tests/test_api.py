@@ -1,0 +1,101 @@
+"""The library API: one call renders, plans and commits; the report says what happened."""
+
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+
+import scaffolder
+from scaffolder import ConflictPolicy, FileStatus, Outcome
+from scaffolder.errors import UsageError, ValidationError
+from scaffolder.resources import load_schema
+from tests.conftest import snapshot
+
+REPORT = Draft202012Validator(load_schema("report"))
+
+
+@pytest.fixture
+def blueprint(make_blueprint):
+    return make_blueprint(
+        {"{{ name }}/main.py.jinja": "NAME = {{ name | tojson }}\n", "shared.txt": "shared\n"}
+    )
+
+
+def test_new_creates_then_is_idempotent(blueprint, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first = scaffolder.new(blueprint, {"name": "demo"}, out=out)
+    assert first.outcome is Outcome.SUCCEEDED and first.exit_code == 0
+    assert [(f.path, f.status) for f in first.files] == [
+        ("demo/main.py", FileStatus.CREATE),
+        ("shared.txt", FileStatus.CREATE),
+    ]
+    assert (out / "demo/main.py").read_text() == 'NAME = "demo"\n'
+    assert not (out / ".scaffold").exists()
+    tree = snapshot(out)
+
+    again = scaffolder.new(blueprint, {"name": "demo"}, out=out)
+    assert {f.status for f in again.files} == {FileStatus.IDENTICAL}
+    assert again.exit_code == 0
+    assert snapshot(out) == tree
+    REPORT.validate(again.to_json())
+
+
+def test_conflict_writes_nothing(blueprint, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    scaffolder.new(blueprint, {"name": "demo"}, out=out)
+    (out / "shared.txt").write_text("mine\n")
+    (out / "demo/main.py").unlink()
+    before = snapshot(out)
+    report = scaffolder.new(blueprint, {"name": "demo"}, out=out)
+    assert report.outcome is Outcome.CONFLICTED and report.exit_code == 1
+    assert snapshot(out) == before  # not even the missing file was created
+    REPORT.validate(report.to_json())
+
+    skipped = scaffolder.new(blueprint, {"name": "demo"}, out=out, on_conflict="skip")
+    assert (out / "shared.txt").read_text() == "mine\n"
+    assert (out / "demo/main.py").exists()
+    assert skipped.count(FileStatus.SKIP) == 1
+
+    forced = scaffolder.new(
+        blueprint, {"name": "demo"}, out=out, on_conflict=ConflictPolicy.OVERWRITE
+    )
+    assert (out / "shared.txt").read_text() == "shared\n"
+    assert forced.count(FileStatus.OVERWRITE) == 1
+
+
+def test_dry_run_writes_nothing_and_carries_diffs(blueprint, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    report = scaffolder.new(blueprint, {"name": "demo"}, out=out, dry_run=True)
+    assert not out.exists()
+    assert report.dry_run and report.exit_code == 0
+    assert report.files[0].diff is not None and '+NAME = "demo"' in report.files[0].diff
+    data = report.to_json()
+    REPORT.validate(data)
+    assert data["counts"]["create"] == 2
+    assert data["items"] == [
+        {"index": 1, "name": "demo", "blueprint": "demo", "files": ["demo/main.py", "shared.txt"]}
+    ]
+
+
+def test_invalid_values_raise_and_write_nothing(blueprint, tmp_path: Path) -> None:
+    with pytest.raises(ValidationError) as caught:
+        scaffolder.new(blueprint, {"name": "Bad-Name"}, out=tmp_path / "out")
+    assert caught.value.problems[0].field == "name"
+    assert not (tmp_path / "out").exists()
+
+
+def test_bad_conflict_policy_is_a_usage_error(blueprint, tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="choose one of fail, skip, overwrite"):
+        scaffolder.new(blueprint, {"name": "x"}, out=tmp_path, on_conflict="merge")
+
+
+def test_blueprints_by_name(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SCAFFOLD_PATH", raising=False)
+    names = [b.name for b in scaffolder.blueprints()]
+    assert "crud-endpoint" in names and "json-schema" in names
+    report = scaffolder.new(
+        "json-schema", scaffolder.blueprints()[names.index("json-schema")].examples[0], out="o"
+    )
+    assert report.exit_code == 0
+    assert any(path.suffix == ".json" for path in (tmp_path / "o").rglob("*"))
