@@ -1,6 +1,6 @@
 """scaffolder: decide once, render N times, prove the output, never leave a half-written tree."""
 
-from scaffolder.api import blueprints, new
+from scaffolder.api import blueprints, new, run
 from scaffolder.blueprint import Blueprint, load_blueprint
 from scaffolder.catalog import SearchPath, resolve_blueprint
 from scaffolder.errors import ScaffoldError, ValidationError
@@ -22,4 +22,5 @@ __all__ = [
     "load_blueprint",
     "new",
     "resolve_blueprint",
+    "run",
 ]

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from scaffolder.blueprint import Blueprint
-from scaffolder.catalog import SearchPath, find_blueprints, resolve_blueprint
+from scaffolder.catalog import Catalog, SearchPath, find_blueprints, resolve_blueprint, scan
 from scaffolder.errors import UsageError
-from scaffolder.pipeline import Options, run_one
+from scaffolder.itemsfile import load_items_file
+from scaffolder.pipeline import Options, run_items, run_one
 from scaffolder.plan import ConflictPolicy
+from scaffolder.render import BatchDone
 from scaffolder.report import Report
 
 
@@ -35,9 +38,46 @@ def new(
     return run_one(blueprint, dict(values or {}), options)
 
 
+def run(
+    items_file: str | Path,
+    *,
+    out: str | Path = ".",
+    dry_run: bool = False,
+    on_conflict: ConflictPolicy | str = ConflictPolicy.FAIL,
+    batch_size: int | None = None,
+    jobs: int | None = None,
+    search: SearchPath | None = None,
+    on_batch: Callable[[BatchDone], None] | None = None,
+) -> Report:
+    """Render every item of an items file (one blueprint, or a plan of phases).
+
+    ``jobs`` batches render at once (default: the number of cores); the files
+    written are the same whatever it is.
+
+    >>> report = run("examples/crud-endpoints.yaml", out="service")
+    """
+    if batch_size is not None and batch_size < 1:
+        raise UsageError(f"--batch-size {batch_size}: give a whole number of at least 1.")
+    if jobs is not None and jobs < 1:
+        raise UsageError(f"--jobs {jobs}: give a whole number of at least 1.")
+    options = Options(
+        out=Path(out),
+        dry_run=dry_run,
+        on_conflict=conflict_policy(on_conflict),
+        batch_size=batch_size,
+        jobs=jobs or os.cpu_count() or 1,
+    )
+    return run_items(load_items_file(items_file), options, search=search, on_batch=on_batch)
+
+
 def blueprints(search: SearchPath | None = None) -> list[Blueprint]:
     """Every blueprint found: built-in, the project's, and those on ``SCAFFOLD_PATH``."""
     return find_blueprints(search)
+
+
+def catalog(search: SearchPath | None = None) -> Catalog:
+    """The blueprints found, with the errors of those that failed to load."""
+    return scan(search)
 
 
 def conflict_policy(value: ConflictPolicy | str) -> ConflictPolicy:

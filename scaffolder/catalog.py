@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scaffolder.blueprint import Blueprint, Origin, is_blueprint_dir, load_blueprint
-from scaffolder.errors import BlueprintError
+from scaffolder.errors import BlueprintError, ScaffoldError
 from scaffolder.resources import data_dir
 
 PROJECT_DIR = Path(".scaffold") / "blueprints"
@@ -40,18 +40,40 @@ class SearchPath:
         return cls(tuple(folders))
 
 
-def find_blueprints(search: SearchPath | None = None) -> list[Blueprint]:
-    """Every blueprint found, one per name (the nearest), sorted by name."""
+@dataclass(frozen=True)
+class Catalog:
+    """The blueprints found, and the blueprint folders that failed to load."""
+
+    blueprints: tuple[Blueprint, ...]
+    broken: tuple[BlueprintError, ...] = ()
+
+
+def scan(search: SearchPath | None = None) -> Catalog:
+    """Every blueprint found, one per name (the nearest), sorted by name.
+
+    A broken blueprint does not hide the others: its error is kept in ``broken``.
+    """
     search = SearchPath.default() if search is None else search
     found: dict[str, Blueprint] = {}
+    broken: list[BlueprintError] = []
     for folder, origin in search.folders:
         if not folder.is_dir():
             continue
         for candidate in sorted(folder.iterdir()):
-            if is_blueprint_dir(candidate):
+            if not is_blueprint_dir(candidate):
+                continue
+            try:
                 blueprint = load_blueprint(candidate, origin)
-                found.setdefault(blueprint.name, blueprint)
-    return [found[name] for name in sorted(found)]
+            except ScaffoldError as error:
+                broken.append(BlueprintError(error.message))
+                continue
+            found.setdefault(blueprint.name, blueprint)
+    return Catalog(tuple(found[name] for name in sorted(found)), tuple(broken))
+
+
+def find_blueprints(search: SearchPath | None = None) -> list[Blueprint]:
+    """Every blueprint that loads, one per name (the nearest), sorted by name."""
+    return list(scan(search).blueprints)
 
 
 def resolve_blueprint(reference: str | Path, search: SearchPath | None = None) -> Blueprint:

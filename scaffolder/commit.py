@@ -221,9 +221,11 @@ def recover(destination: Path, fs: FileSystem | None = None) -> Recovery:
             journal = _Journal.from_json(destination, data)
             if journal.id != folder.name:
                 raise ValueError(f"its id {journal.id!r} is not the name of its folder")
-        except FileNotFoundError:  # killed before its journal was written: nothing touched
-            journal = _Journal(id=folder.name, destination=destination)
-            journal.created_dirs = list(_JOURNAL_DIRS)
+        except FileNotFoundError:
+            # Killed before its journal was written, or after it was removed by a finished
+            # commit or rollback: the tree is as that run left it, only the folder is left.
+            _discard(_Journal(id=folder.name, destination=destination), fs)
+            continue
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise CommitError(
                 f"{folder / JOURNAL_FILE}: an interrupted run's journal cannot be read ({exc}). "
@@ -328,7 +330,8 @@ def _remove_empty_dirs(destination: Path, created: list[str], fs: FileSystem) ->
     """Remove, innermost first, those of the ``created`` folders (outermost first) that are
     empty."""
     for relative in reversed(created):
-        folder = destination / relative
+        # lexically: "dest/.." no longer resolves once a created dest is gone
+        folder = Path(os.path.normpath(destination / relative))
         with contextlib.suppress(FileNotFoundError):
             if folder.is_dir() and not folder.is_symlink() and not any(folder.iterdir()):
                 fs.remove_dir(folder)

@@ -57,22 +57,25 @@ class CommitError(ScaffoldError):
 class Problem:
     """One reason an item is invalid."""
 
-    item: int  # 1-based
+    item: int | None  # 1-based; None when the run has one item only
     item_name: str | None
     field: str  # dotted path, "" for the item itself
     rule: str  # the JSON Schema keyword that failed, or "required"/"type"
     message: str
     line: int | None = None
     source: str | None = None
+    phase: str | None = None
 
     def describe(self) -> str:
-        where = f"item {self.item}"
-        if self.item_name:
-            where += f" ({self.item_name})"
+        parts = []
         if self.source and self.line:
-            where = f"{self.source}:{self.line}: {where}"
-        field = f" {self.field}:" if self.field else ""
-        return f"{where}:{field} {self.message} [{self.rule}]"
+            parts.append(f"{self.source}:{self.line}")
+        if self.item is not None:
+            item = f"item {self.item}" + (f" ({self.item_name})" if self.item_name else "")
+            parts.append(f"phase {self.phase}, {item}" if self.phase else item)
+        if self.field:
+            parts.append(self.field)
+        return ": ".join([*parts, f"{self.message} [{self.rule}]"])
 
 
 class ValidationError(ScaffoldError):

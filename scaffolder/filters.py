@@ -8,10 +8,10 @@ with the ``inflect`` library and keep the rest as written.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable
 from functools import cache
-
-import inflect
+from typing import Any
 
 _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z0-9])|[A-Z]?[a-z0-9]+|[A-Z]+|\d+")
 _LAST_WORD = re.compile(r"([A-Z]?[a-z]+|[A-Z]+)([^A-Za-z]*)$")
@@ -43,9 +43,43 @@ def title(value: object) -> str:
     return " ".join(word[:1].upper() + word[1:].lower() for word in words(value))
 
 
+def warm_up() -> None:
+    """Load the inflection engine now, e.g. before forking worker processes."""
+    _engine()
+
+
 @cache
-def _engine() -> inflect.engine:
-    return inflect.engine()
+def _engine() -> Any:
+    return _import_inflect().engine()
+
+
+def _import_inflect() -> Any:
+    """Import ``inflect`` as ``python -O`` would: without typeguard's run-time checks.
+
+    inflect decorates its engine with typeguard's ``@typechecked``, which at import
+    re-parses inflect's module once per method (about two seconds). The checks only
+    guard argument types, and these filters always pass strings, so the decorator is
+    made a no-op while inflect loads — what it is anyway under ``python -O``.
+    """
+    if "inflect" in sys.modules:
+        return sys.modules["inflect"]
+    try:
+        import typeguard
+    except ImportError:  # an inflect that does not use typeguard
+        import inflect
+
+        return inflect
+    original = typeguard.typechecked
+    typeguard.typechecked = _unchecked
+    try:
+        import inflect
+    finally:
+        typeguard.typechecked = original
+    return inflect
+
+
+def _unchecked(target: Any = None, **_options: Any) -> Any:
+    return target if target is not None else _unchecked
 
 
 def _inflect_last_word(value: object, change: Callable[[str], str]) -> str:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 import stat
+import time
 import traceback
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -18,9 +20,9 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
-from scaffolder.blueprint import MANIFEST, Blueprint
+from scaffolder.blueprint import MANIFEST, Blueprint, load_blueprint
 from scaffolder.errors import ConfinementError, ScaffoldError, TemplateError
-from scaffolder.filters import FILTERS
+from scaffolder.filters import FILTERS, warm_up
 from scaffolder.variables import Item
 
 TEMPLATE_SUFFIX = ".jinja"
@@ -51,9 +53,11 @@ class ChangeSet:
         """Combine per-item renders. Identical files are shared; different ones clash."""
         by_path: dict[PurePosixPath, RenderedFile] = {}
         names: dict[int, str | None] = {}
+        labels: dict[int, str] = {}
         clashes: list[str] = []
         for item, files in renders:
             names[item.index] = item.name
+            labels[item.index] = item.label
             for rendered in files:
                 seen = by_path.get(rendered.path)
                 if seen is None:
@@ -65,8 +69,8 @@ class ChangeSet:
                     )
                 else:
                     clashes.append(
-                        f"  {rendered.path}: {_label(seen.items[0], names)} and "
-                        f"{_label(item.index, names)} render it with different content"
+                        f"  {rendered.path}: {labels[seen.items[0]]} and {item.label} "
+                        "render it with different content"
                     )
         if clashes:
             raise ScaffoldError(
@@ -75,11 +79,6 @@ class ChangeSet:
                 + "\nGive the items distinct values for the parts that name their files."
             )
         return cls(tuple(by_path[p] for p in sorted(by_path)), names)
-
-
-def _label(index: int, names: Mapping[int, str | None]) -> str:
-    name = names.get(index)
-    return f"item {index} ({name})" if name else f"item {index}"
 
 
 def make_environment(loader: jinja2.BaseLoader | None = None) -> SandboxedEnvironment:
@@ -188,6 +187,80 @@ class Renderer:
             return value
         except Exception as exc:  # any error raised while the expression runs
             raise TemplateError(f"{where}: {_cause(exc)}.") from exc
+
+
+@dataclass(frozen=True)
+class BatchDone:
+    """Progress: one batch of one blueprint was rendered."""
+
+    blueprint: str
+    batch: int  # 1-based
+    batches: int
+    items: int  # items rendered so far, for this blueprint
+    files: int  # files rendered so far, for this blueprint
+    seconds: float
+
+
+Rendered = list[tuple[Item, list[RenderedFile]]]
+
+
+def render_batches(
+    blueprint: Blueprint,
+    items: Sequence[Item],
+    batch_size: int,
+    jobs: int = 1,
+    on_batch: Callable[[BatchDone], None] | None = None,
+) -> Rendered:
+    """Render ``items`` in batches of ``batch_size``, ``jobs`` batches at a time.
+
+    With more than one job, batches render in worker processes. The result is
+    in item order, so it is the same whatever the number of jobs.
+    """
+    started = time.perf_counter()
+    batches = [list(items[i : i + batch_size]) for i in range(0, len(items), batch_size)]
+    results: Rendered = []
+    files = 0
+
+    def done(number: int, rendered: Rendered) -> None:
+        nonlocal files
+        results.extend(rendered)
+        files += sum(len(batch_files) for _, batch_files in rendered)
+        if on_batch is not None:
+            elapsed = time.perf_counter() - started
+            on_batch(BatchDone(blueprint.name, number, len(batches), len(results), files, elapsed))
+
+    if jobs <= 1 or len(batches) <= 1:
+        renderer = Renderer(blueprint)
+        for number, batch in enumerate(batches, start=1):
+            done(number, [(item, renderer.render(item)) for item in batch])
+        return results
+    warm_up()  # forked workers inherit the loaded engine instead of each loading it
+    with ProcessPoolExecutor(max_workers=min(jobs, len(batches))) as pool:
+        futures = [
+            pool.submit(_render_in_worker, str(blueprint.root), [_portable(i) for i in batch])
+            for batch in batches
+        ]
+        for number, (future, batch) in enumerate(zip(futures, batches, strict=True), start=1):
+            done(number, list(zip(batch, future.result(), strict=True)))
+    return results
+
+
+_PortableItem = tuple[int, str | None, int | None, str | None, dict[str, Any]]
+_worker_renderers: dict[str, Renderer] = {}
+
+
+def _portable(item: Item) -> _PortableItem:
+    return (item.index, item.name, item.number, item.phase, dict(item.values))
+
+
+def _render_in_worker(root: str, batch: list[_PortableItem]) -> list[list[RenderedFile]]:
+    renderer = _worker_renderers.get(root)
+    if renderer is None:
+        renderer = _worker_renderers[root] = Renderer(load_blueprint(Path(root)))
+    return [
+        renderer.render(Item(index, values, name, number, phase))
+        for index, name, number, phase, values in batch
+    ]
 
 
 def confine(path: str, template: PurePosixPath | None = None) -> PurePosixPath:

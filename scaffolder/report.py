@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,17 @@ class ItemReport:
     name: str | None
     blueprint: str
     files: tuple[str, ...]
+    phase: str | None = None
+
+
+@dataclass(frozen=True)
+class PhaseRun:
+    """What the pipeline tells the report about one phase (or the one blueprint)."""
+
+    name: str | None
+    blueprint: str
+    items: tuple[int, ...]  # item indexes
+    seconds: float
 
 
 @dataclass(frozen=True)
@@ -42,6 +54,8 @@ class BlueprintSummary:
     blueprint: str
     items: int
     counts: Mapping[FileStatus, int]
+    phase: str | None = None
+    seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -72,13 +86,21 @@ class Report:
             "counts": {status.value: self.count(status) for status in FileStatus},
             "files": [_file_json(f) for f in self.files],
             "items": [
-                {"index": i.index, "name": i.name, "blueprint": i.blueprint, "files": list(i.files)}
+                {
+                    "index": i.index,
+                    "phase": i.phase,
+                    "name": i.name,
+                    "blueprint": i.blueprint,
+                    "files": list(i.files),
+                }
                 for i in self.items
             ],
             "summary": [
                 {
+                    "phase": s.phase,
                     "blueprint": s.blueprint,
                     "items": s.items,
+                    "seconds": round(s.seconds, 6),
                     **{status.value: s.counts.get(status, 0) for status in FileStatus},
                 }
                 for s in self.summaries
@@ -99,7 +121,7 @@ def _file_json(file: FileReport) -> dict[str, Any]:
 
 
 def build_report(
-    blueprint: str,
+    phases: Sequence[PhaseRun],
     plan: Plan,
     *,
     dry_run: bool,
@@ -108,27 +130,35 @@ def build_report(
 ) -> Report:
     """The report of a run whose plan is ``plan``."""
     outcome = Outcome.CONFLICTED if plan.conflicts else Outcome.SUCCEEDED
-    show_diffs = dry_run or bool(plan.conflicts)
     files = tuple(
         FileReport(
             path=p.path.as_posix(),
             status=p.status,
             items=p.file.items,
-            diff=p.diff() if show_diffs and p.status is not FileStatus.IDENTICAL else None,
+            diff=p.diff() if dry_run and p.status is not FileStatus.IDENTICAL else None,
         )
         for p in plan.files
     )
-    per_item: dict[int, list[str]] = {index: [] for index in plan.changes.item_names}
+    per_item: dict[int, list[str]] = {index: [] for phase in phases for index in phase.items}
     for file in files:
         for index in file.items:
             per_item[index].append(file.path)
-    items = tuple(
-        ItemReport(index, plan.changes.item_names[index], blueprint, tuple(paths))
-        for index, paths in sorted(per_item.items())
+    items = []
+    summaries = []
+    for phase in phases:
+        for index in phase.items:
+            name = plan.changes.item_names.get(index)
+            items.append(
+                ItemReport(index, name, phase.blueprint, tuple(per_item[index]), phase.name)
+            )
+        mine = set(phase.items)
+        counts = Counter(f.status for f in files if f.items and f.items[0] in mine)
+        summaries.append(
+            BlueprintSummary(phase.blueprint, len(phase.items), counts, phase.name, phase.seconds)
+        )
+    return Report(
+        outcome, plan.destination, dry_run, files, tuple(items), tuple(summaries), recovery, seconds
     )
-    counts = {status: plan.count(status) for status in FileStatus}
-    summary = BlueprintSummary(blueprint, len(items), counts)
-    return Report(outcome, plan.destination, dry_run, files, items, (summary,), recovery, seconds)
 
 
 def error_json(error: ScaffoldError) -> dict[str, Any]:

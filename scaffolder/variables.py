@@ -8,6 +8,8 @@ defaults, and validated all at once. Nothing here reads the destination.
 from __future__ import annotations
 
 import copy
+import dataclasses
+import difflib
 import json
 import re
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
@@ -22,6 +24,7 @@ from jsonschema.protocols import Validator
 
 from scaffolder.blueprint import Blueprint
 from scaffolder.errors import Problem, ScaffoldError, UsageError, ValidationError
+from scaffolder.itemsfile import RawItem
 from scaffolder.yamlsource import SourceDocument, load_yaml
 
 _REQUIRED = re.compile(r"^'(?P<name>.+)' is a required property$")
@@ -33,9 +36,19 @@ _FALSE = {"false", "no", "n", "off", "0"}
 class Item:
     """One validated item: its values with defaults applied."""
 
-    index: int  # 1-based
+    index: int  # 1-based, unique within a run
     values: Mapping[str, Any]
     name: str | None = None
+    number: int | None = None  # 1-based within its phase, when the run has phases
+    phase: str | None = None
+
+    @property
+    def label(self) -> str:
+        """How messages name the item: ``phase api, item 3 (users)``."""
+        text = f"item {self.number or self.index}"
+        if self.name:
+            text += f" ({self.name})"
+        return f"phase {self.phase}, {text}" if self.phase else text
 
 
 @dataclass(frozen=True)
@@ -184,7 +197,7 @@ def questions(blueprint: Blueprint, given: Mapping[str, Any]) -> list[Question]:
         asked.append(
             Question(
                 name=name,
-                prompt=str(prop.get("description") or name),
+                prompt=_first_sentence(str(prop.get("description") or "")) or name,
                 kind=kind,
                 required=name in blueprint.required,
                 default=prop.get("default"),
@@ -212,18 +225,24 @@ def check_item(
     *,
     document: SourceDocument | None = None,
     location: Sequence[Hashable] = (),
+    number: int | None = None,
+    phase: str | None = None,
 ) -> tuple[Item | None, list[Problem]]:
     """Validate one item; returns it (or None) and every problem found."""
+    where = {
+        "item": number or index,
+        "phase": phase,
+        "source": document.source if document else None,
+    }
     if not isinstance(values, Mapping):
         line = document.line_of(tuple(location)) if document else None
         problem = Problem(
-            item=index,
             item_name=None,
             field="",
             rule="type",
             message=f"an item is a mapping of NAME: VALUE, not {type(values).__name__}",
             line=line,
-            source=document.source if document else None,
+            **where,
         )
         return None, [problem]
     completed = copy.deepcopy(dict(values))
@@ -231,15 +250,39 @@ def check_item(
         DefaultingValidator(dict(blueprint.variables)).iter_errors(completed), key=_error_order
     )
     name = item_name(blueprint, completed)
-    problems = [_problem(blueprint, e, index, name, document, tuple(location)) for e in errors]
+    problems = [
+        _problem(blueprint, error, name, document, tuple(location), where) for error in errors
+    ]
     if problems:
         return None, problems
-    return Item(index=index, values=MappingProxyType(completed), name=name), []
+    item = Item(index, MappingProxyType(completed), name, number, phase)
+    return item, []
+
+
+def check_raw_item(
+    blueprint: Blueprint, raw: RawItem, index: int, phase: str | None = None
+) -> tuple[Item | None, list[Problem]]:
+    """Type (CSV text), complete (the file's defaults) and validate an item from a file."""
+    values = raw.values
+    if isinstance(values, Mapping):
+        if raw.textual:
+            values = {k: coerce(blueprint.properties.get(k, {}), v) for k, v in values.items()}
+        values = {**copy.deepcopy(dict(raw.defaults)), **values}
+    return check_item(
+        blueprint,
+        values,
+        index,
+        document=raw.document,
+        location=raw.location,
+        number=raw.number,
+        phase=phase,
+    )
 
 
 def validate_item(blueprint: Blueprint, values: Mapping[str, Any]) -> Item:
     """One item, validated; raises ValidationError listing every problem."""
     item, problems = check_item(blueprint, values)
+    problems = [dataclasses.replace(p, item=None, item_name=None) for p in problems]
     if item is None:
         missing = [p.field for p in problems if p.rule == "required"]
         hint = ""
@@ -259,10 +302,10 @@ def _error_order(error: SchemaViolation) -> tuple[str, str]:
 def _problem(
     blueprint: Blueprint,
     error: SchemaViolation,
-    index: int,
     name: str | None,
     document: SourceDocument | None,
     location: tuple[Hashable, ...],
+    where: Mapping[str, Any],
 ) -> Problem:
     path: list[Hashable] = list(error.absolute_path)
     message = error.message
@@ -275,18 +318,41 @@ def _problem(
     if error.validator == "not" and isinstance(error.validator_value, Mapping):
         reason = error.validator_value.get("description")
         message = f"{error.instance!r} is not allowed" + (f": {reason}" if reason else "")
+    elif error.validator == "type" and isinstance(error.instance, str):
+        if error.validator_value in ("array", "object"):
+            message += (
+                ' (give lists and mappings as JSON, e.g. --set fields=\'[{"name": "title"}]\')'
+            )
+    elif error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
+        message = _unknown_names(error)
     description = _description(blueprint, path)
     if description and error.validator in ("pattern", "required", "type", "enum", "format"):
         message += f" ({description})"
     return Problem(
-        item=index,
         item_name=name,
         field=field,
         rule=str(error.validator),
         message=message,
         line=document.line_of((*location, *path)) if document else None,
-        source=document.source if document else None,
+        **where,
     )
+
+
+def _unknown_names(error: SchemaViolation) -> str:
+    schema = error.schema if isinstance(error.schema, Mapping) else {}
+    known = list(schema.get("properties", {}))
+    instance = error.instance if isinstance(error.instance, Mapping) else {}
+    unknown = [name for name in instance if name not in known]
+    hints = []
+    for name in unknown:
+        close = difflib.get_close_matches(str(name), known, n=1)
+        hints.append(f"{name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    allowed = ", ".join(known) or "none"
+    return f"unknown name{'s' if len(unknown) != 1 else ''} {', '.join(hints)}; known: {allowed}"
+
+
+def _first_sentence(text: str) -> str:
+    return re.split(r"(?<=\.)\s+(?=[A-Z])", text.strip(), maxsplit=1)[0].rstrip(".")
 
 
 def _description(blueprint: Blueprint, path: list[Hashable]) -> str | None:
@@ -295,6 +361,4 @@ def _description(blueprint: Blueprint, path: list[Hashable]) -> str | None:
     prop = blueprint.properties.get(path[0], {})
     if len(path) > 1:
         return None
-    description = str(prop.get("description") or "").strip()
-    first_sentence = re.split(r"(?<=\.)\s+(?=[A-Z])", description, maxsplit=1)[0]
-    return first_sentence.rstrip(".") or None
+    return _first_sentence(str(prop.get("description") or "")) or None

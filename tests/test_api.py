@@ -73,7 +73,13 @@ def test_dry_run_writes_nothing_and_carries_diffs(blueprint, tmp_path: Path) -> 
     REPORT.validate(data)
     assert data["counts"]["create"] == 2
     assert data["items"] == [
-        {"index": 1, "name": "demo", "blueprint": "demo", "files": ["demo/main.py", "shared.txt"]}
+        {
+            "index": 1,
+            "phase": None,
+            "name": "demo",
+            "blueprint": "demo",
+            "files": ["demo/main.py", "shared.txt"],
+        }
     ]
 
 

@@ -62,7 +62,14 @@ def test_generated_crud_tests_pass_under_plain_pytest(scenario: Path, tmp_path: 
     render_scenario(scenario, out)
     pytest_command = Path(sys.executable).parent / "pytest"
     result = subprocess.run(
-        [str(pytest_command), "-q", "-p", "no:cacheprovider", "-W", "error::DeprecationWarning:app"],
+        [
+            str(pytest_command),
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-W",
+            "error::DeprecationWarning:app",
+        ],
         cwd=out,
         capture_output=True,
         text=True,
@@ -76,7 +83,9 @@ def test_generated_crud_tests_pass_under_plain_pytest(scenario: Path, tmp_path: 
 @pytest.mark.parametrize(
     "scenario", [s for s in SCENARIOS if s.parent.parent.name == "json-schema"], ids=scenario_id
 )
-def test_generated_schemas_are_valid_and_accept_their_example(scenario: Path, tmp_path: Path) -> None:
+def test_generated_schemas_are_valid_and_accept_their_example(
+    scenario: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "out"
     render_scenario(scenario, out)
     values = yaml.safe_load(scenario.read_text(encoding="utf-8"))

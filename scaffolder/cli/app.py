@@ -56,17 +56,23 @@ def main_options(
 def list_command(ctx: typer.Context, json_output: JsonOption = False) -> None:
     """The blueprints found: built-in, ./.scaffold/blueprints and SCAFFOLD_PATH."""
     with handled(json_output=json_output, verbose=_verbose(ctx)):
-        found = api.blueprints()
+        found = api.catalog()
     if json_output:
-        output.print_json([output.blueprint_json(b) for b in found])
+        output.print_json(
+            {
+                "blueprints": [output.blueprint_json(b) for b in found.blueprints],
+                "broken": [error.message for error in found.broken],
+            }
+        )
     else:
-        output.draw_blueprints(found, output.console())
+        output.draw_blueprints(list(found.blueprints), output.console())
+        output.draw_warnings([error.message for error in found.broken], output.error_console())
 
 
 @app.command()
 def show(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Blueprint name or folder.")],
+    name: Annotated[str, typer.Argument(metavar="BLUEPRINT", help="Blueprint name or folder.")],
     json_output: JsonOption = False,
 ) -> None:
     """A blueprint's variables, computed values, files and checks."""
@@ -82,11 +88,12 @@ def show(
 def new(
     ctx: typer.Context,
     name: Annotated[
-        str | None, typer.Argument(help="Blueprint name or folder.", show_default=False)
+        str | None,
+        typer.Argument(metavar="BLUEPRINT", help="Blueprint name or folder.", show_default=False),
     ] = None,
     blueprint: Annotated[
         str | None,
-        typer.Option("--blueprint", "-b", help="Blueprint name or folder (instead of NAME)."),
+        typer.Option("--blueprint", "-b", help="Blueprint name or folder (instead of BLUEPRINT)."),
     ] = None,
     assignments: Annotated[
         list[str] | None,
@@ -124,12 +131,60 @@ def new(
     raise typer.Exit(report.exit_code)
 
 
+@app.command()
+def batch(
+    ctx: typer.Context,
+    items_file: Annotated[
+        Path, typer.Argument(metavar="ITEMS", help="Items file (YAML or JSON).", show_default=False)
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Destination folder.")] = Path("."),
+    batch_size: Annotated[
+        int | None,
+        typer.Option("--batch-size", help="Items per batch (default: the file's, else 6)."),
+    ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", "-j", help="Batches rendered at once (default: the cores)."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the plan and diffs; write nothing.")
+    ] = False,
+    on_conflict: Annotated[
+        ConflictPolicy,
+        typer.Option("--on-conflict", help="What to do with existing files that differ."),
+    ] = ConflictPolicy.FAIL,
+    json_output: JsonOption = False,
+) -> None:
+    """Render many items from an items file: one blueprint, or a plan of phases."""
+    console = output.console()
+    with handled(json_output=json_output, verbose=_verbose(ctx)):
+        progress = output.BatchProgress(console)
+        with progress:
+            report = api.run(
+                items_file,
+                out=out,
+                dry_run=dry_run,
+                on_conflict=on_conflict,
+                batch_size=batch_size,
+                jobs=jobs,
+                on_batch=None if json_output else progress.update,
+            )
+    if json_output:
+        output.print_json(report.to_json())
+    else:
+        output.draw_report(report, console, identical_lines=False)
+        output.draw_summary(report, console)
+    raise typer.Exit(report.exit_code)
+
+
 def _one_blueprint(name: str | None, option: str | None) -> str:
     if name and option and name != option:
         raise UsageError(f"two blueprints given ({name!r} and --blueprint {option!r}); give one.")
     chosen = name or option
     if not chosen:
-        raise UsageError("which blueprint? Give its name: `scaffold new NAME` (`scaffold list`).")
+        raise UsageError(
+            "which blueprint? Give its name: `scaffold new BLUEPRINT` (`scaffold list` shows them)."
+        )
     return chosen
 
 

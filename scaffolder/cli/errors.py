@@ -34,5 +34,5 @@ def handled(*, json_output: bool = False, verbose: bool = False) -> Iterator[Non
             err.print(f"[bold red]error:[/] {escape(error.message)}")
         raise typer.Exit(error.exit_code) from None
     except KeyboardInterrupt:
-        error_console().print("[yellow]interrupted[/]: the destination is as it was before the run")
+        error_console().print("[yellow]interrupted[/]: nothing was left half-written")
         raise typer.Exit(INTERRUPTED) from None

@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.syntax import Syntax
-from rich.table import Table
+from rich.table import Column, Table
 
 from scaffolder.blueprint import Blueprint
 from scaffolder.plan import FileStatus
+from scaffolder.render import BatchDone
 from scaffolder.report import Outcome, Report
 
 STYLES = {
@@ -23,33 +26,48 @@ STYLES = {
 }
 
 
+DONE = {
+    FileStatus.CREATE: "created",
+    FileStatus.IDENTICAL: "identical",
+    FileStatus.OVERWRITE: "overwritten",
+    FileStatus.CONFLICT: "in conflict",
+    FileStatus.SKIP: "skipped",
+}
+
+
 def console() -> Console:
-    return Console(highlight=False, soft_wrap=True)
+    # No emoji codes: ``:memo:`` in a path or a description is text, not a picture.
+    return Console(highlight=False, soft_wrap=True, emoji=False)
 
 
 def error_console() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True)
+    return Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 
 def print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, default=str))
 
 
-def draw_report(report: Report, out: Console) -> None:
+def draw_report(report: Report, out: Console, *, identical_lines: bool = True) -> None:
+    """One line per path, diffs in a dry run, then the outcome.
+
+    A batch passes ``identical_lines=False``: unchanged files are only counted.
+    """
     if report.recovery.rolled_back:
         out.print(
             f"[yellow]recovered[/] an interrupted run in {escape(str(report.destination))}: "
             "its partial changes were rolled back"
         )
     for file in report.files:
-        style = STYLES[file.status]
-        out.print(f"[{style}]{file.status.value:>10}[/]  {escape(file.path)}")
+        if identical_lines or file.status is not FileStatus.IDENTICAL:
+            style = STYLES[file.status]
+            out.print(f"[{style}]{file.status.value:>10}[/]  {escape(file.path)}")
     if report.dry_run:
         for file in report.files:
             if file.diff:
                 out.print(Syntax(file.diff, "diff", theme="ansi_dark", background_color="default"))
     counts = ", ".join(
-        f"{report.count(status)} {status.value}" for status in FileStatus if report.count(status)
+        f"{report.count(status)} {DONE[status]}" for status in FileStatus if report.count(status)
     )
     if report.outcome is Outcome.CONFLICTED:
         conflicts = [f.path for f in report.files if f.status is FileStatus.CONFLICT]
@@ -67,14 +85,98 @@ def draw_report(report: Report, out: Console) -> None:
         out.print(f"done: {counts or 'nothing to do'} in {report.seconds:.2f}s")
 
 
+def draw_summary(report: Report, out: Console) -> None:
+    """A row per blueprint (per phase in a plan): items, files by status, time.
+
+    Only the statuses that occur get a column (created and identical always do).
+    """
+    phases = any(s.phase for s in report.summaries)
+    statuses = [
+        status
+        for status in FileStatus
+        if status in (FileStatus.CREATE, FileStatus.IDENTICAL)
+        or any(s.counts.get(status) for s in report.summaries)
+    ]
+    table = Table(box=box.SIMPLE_HEAD, title="summary", title_justify="left")
+    for name in (["phase"] if phases else []) + ["blueprint"]:
+        table.add_column(name, no_wrap=True)
+    for name in ("items", *(DONE[s] for s in statuses), "time"):
+        table.add_column(name, justify="right", no_wrap=True)
+    for summary in report.summaries:
+        table.add_row(
+            *([escape(summary.phase or "")] if phases else []),
+            escape(summary.blueprint),
+            str(summary.items),
+            *(str(summary.counts.get(status, 0)) for status in statuses),
+            f"{summary.seconds:.2f}s",
+        )
+    out.print(table)
+
+
+class BatchProgress:
+    """Batch progress: a rich bar on a terminal, plain lines otherwise."""
+
+    def __init__(self, out: Console) -> None:
+        self.out = out
+        self.bar: Progress | None = None
+        self.tasks: dict[str, TaskID] = {}
+        if out.is_terminal:
+            self.bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TextColumn("batch {task.fields[batch]}/{task.total}"),
+                TextColumn("{task.fields[items]} items, {task.fields[files]} files"),
+                TimeElapsedColumn(),
+                console=out,
+                auto_refresh=False,  # no refresh thread: batches may fork workers
+            )
+
+    def __enter__(self) -> BatchProgress:
+        if self.bar is not None:
+            self.bar.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+    def update(self, done: BatchDone) -> None:
+        if self.bar is None:
+            self.out.print(
+                f"{escape(done.blueprint)}: batch {done.batch}/{done.batches}, "
+                f"{done.items} items, {done.files} files, {done.seconds:.2f}s"
+            )
+            return
+        task = self.tasks.get(done.blueprint)
+        if task is None:
+            task = self.tasks[done.blueprint] = self.bar.add_task(
+                escape(done.blueprint), total=done.batches, batch=0, items=0, files=0
+            )
+        self.bar.update(
+            task, completed=done.batch, batch=done.batch, items=done.items, files=done.files
+        )
+        self.bar.refresh()
+
+
 def draw_blueprints(blueprints: list[Blueprint], out: Console) -> None:
-    table = Table("name", "pattern", "description", "from")
+    # A long path folds onto more lines instead of ending in "…".
+    table = Table("name", "pattern", "description", Column("from", overflow="fold"))
     for blueprint in blueprints:
         where = blueprint.origin.value
         if blueprint.origin.name != "BUILT_IN":
             where += f" ({blueprint.root})"
-        table.add_row(blueprint.name, blueprint.pattern or "", blueprint.description, escape(where))
+        table.add_row(
+            escape(blueprint.name),
+            escape(blueprint.pattern or ""),
+            escape(blueprint.description),
+            escape(where),
+        )
     out.print(table)
+
+
+def draw_warnings(messages: list[str], out: Console) -> None:
+    for message in messages:
+        out.print(f"[yellow]warning:[/] skipped a broken blueprint: {escape(message)}")
 
 
 def blueprint_json(blueprint: Blueprint) -> dict[str, Any]:
@@ -103,7 +205,7 @@ def draw_blueprint(blueprint: Blueprint, out: Console) -> None:
             kind = f"{kind}: {' | '.join(map(str, prop['enum']))}"
         default = json.dumps(prop["default"]) if "default" in prop else ""
         variables.add_row(
-            name,
+            escape(name),
             escape(str(kind)),
             "yes" if name in blueprint.required else "",
             escape(default),
@@ -113,7 +215,7 @@ def draw_blueprint(blueprint: Blueprint, out: Console) -> None:
     if blueprint.computed:
         computed = Table("name", "value", title="computed")
         for name, text in blueprint.computed.items():
-            computed.add_row(name, escape(text))
+            computed.add_row(escape(name), escape(text))
         out.print(computed)
     out.print("[bold]files[/]")
     for path in blueprint.template_files():

@@ -1,0 +1,179 @@
+"""Loading an items file: one blueprint and its items, or a plan of phases.
+
+The file is validated against ``schemas/items.schema.json``; items may be
+listed inline or come ``from`` a CSV file (one item per row) or a YAML/JSON
+list. Every item keeps where it came from, so errors can name the line.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError as SchemaViolation
+from jsonschema.exceptions import best_match
+
+from scaffolder.errors import ScaffoldError
+from scaffolder.resources import load_schema
+from scaffolder.yamlsource import SourceDocument, load_yaml
+
+DEFAULT_BATCH_SIZE = 6
+
+
+@dataclass(frozen=True)
+class RawItem:
+    """One item as written, before it is typed and validated."""
+
+    values: Any
+    number: int  # 1-based, within its phase
+    document: SourceDocument
+    location: tuple[Hashable, ...]
+    textual: bool = False  # from CSV: every value is text, to be typed by the schema
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One blueprint and its items; a plain items file is a plan of one phase."""
+
+    name: str | None
+    blueprint: str  # a name, or an absolute folder path
+    items: tuple[RawItem, ...]
+    batch_size: int = DEFAULT_BATCH_SIZE
+
+
+@dataclass(frozen=True)
+class ItemsFile:
+    path: Path
+    phases: tuple[Phase, ...]
+
+    @property
+    def is_plan(self) -> bool:
+        return any(phase.name is not None for phase in self.phases)
+
+
+def load_items_file(path: Path | str) -> ItemsFile:
+    """Read and check an items file (YAML or JSON)."""
+    path = Path(path)
+    document = load_yaml(path)
+    _check_shape(document)
+    data: dict[str, Any] = document.data
+    if "phases" in data:
+        phases = tuple(
+            _phase(path, document, phase, ("phases", index), phase["name"], data)
+            for index, phase in enumerate(data["phases"])
+        )
+        names = [phase.name for phase in phases]
+        duplicates = sorted({n for n in names if n is not None and names.count(n) > 1})
+        if duplicates:
+            raise ScaffoldError(
+                f"{path}: phase names must differ; repeated: {', '.join(duplicates)}."
+            )
+    else:
+        phases = (_phase(path, document, data, (), None, {}),)
+    return ItemsFile(path=path, phases=phases)
+
+
+def _phase(
+    path: Path,
+    document: SourceDocument,
+    data: Mapping[str, Any],
+    location: tuple[Hashable, ...],
+    name: str | None,
+    plan: Mapping[str, Any],
+) -> Phase:
+    defaults = {**(plan.get("defaults") or {}), **(data.get("defaults") or {})}
+    batch_size = data.get("batch_size", plan.get("batch_size", DEFAULT_BATCH_SIZE))
+    listed = data["items"]
+    if isinstance(listed, Mapping):
+        items = _items_from(path.parent / listed["from"], defaults, f"{path}: items.from")
+    else:
+        items = tuple(
+            RawItem(value, number, document, (*location, "items", number - 1), defaults=defaults)
+            for number, value in enumerate(listed, start=1)
+        )
+    return Phase(name, _blueprint_reference(path, data["blueprint"]), items, batch_size)
+
+
+def _blueprint_reference(items_path: Path, reference: str) -> str:
+    if "/" in reference or reference.startswith("."):
+        return str((items_path.parent / reference).resolve())
+    return reference
+
+
+def _items_from(source: Path, defaults: Mapping[str, Any], where: str) -> tuple[RawItem, ...]:
+    if not source.is_file():
+        raise ScaffoldError(
+            f"{where}: {source} does not exist. Give a path relative to the items file."
+        )
+    if source.suffix == ".csv":
+        return _csv_items(source, defaults)
+    listed = load_yaml(source)
+    if not isinstance(listed.data, list):
+        raise ScaffoldError(
+            f"{source}: expected a list of items, found {type(listed.data).__name__}."
+        )
+    return tuple(
+        RawItem(value, number, listed, (number - 1,), defaults=defaults)
+        for number, value in enumerate(listed.data, start=1)
+    )
+
+
+def _csv_items(source: Path, defaults: Mapping[str, Any]) -> tuple[RawItem, ...]:
+    try:
+        with source.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            rows: list[tuple[int, dict[str, str]]] = []
+            for row in reader:
+                if None in row:
+                    raise ScaffoldError(
+                        f"{source}:{reader.line_num}: more cells than the header has names."
+                    )
+                # an empty cell is a value left out, so that defaults apply
+                rows.append((reader.line_num, {k: v for k, v in row.items() if v != ""}))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ScaffoldError(f"{source}: cannot be read as CSV: {exc}.") from exc
+    lines: dict[tuple[Hashable, ...], int] = {}
+    for index, (line, row) in enumerate(rows):
+        lines[(index,)] = line
+        for key in row:
+            lines[(index, key)] = line
+    document = SourceDocument(data=[row for _, row in rows], source=str(source), lines=lines)
+    return tuple(
+        RawItem(row, number, document, (number - 1,), textual=True, defaults=defaults)
+        for number, (_, row) in enumerate(rows, start=1)
+    )
+
+
+def _check_shape(document: SourceDocument) -> None:
+    if not isinstance(document.data, dict):
+        raise ScaffoldError(
+            f"{document.source}: an items file is a mapping with `blueprint:` and `items:` "
+            "(or `phases:`), not a " + type(document.data).__name__ + "."
+        )
+    validator = Draft202012Validator(load_schema("items"))
+    errors = sorted(validator.iter_errors(document.data), key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = [_describe(document, error) for error in errors]
+        raise ScaffoldError(
+            f"{document.source}: not a valid items file; nothing was written:\n"
+            + "\n".join(lines)
+            + "\nSee schemas/items.schema.json for the format."
+        )
+
+
+def _describe(document: SourceDocument, error: SchemaViolation) -> str:
+    if error.context:  # oneOf: name the rule of the branch of the instance's type
+        fitting = [e for e in error.context if e.validator != "type"] or error.context
+        error = best_match(fitting)
+    path = tuple(error.absolute_path)
+    key = ".".join(str(p) for p in path) or "(top level)"
+    message = error.message
+    reason = error.schema.get("description") if isinstance(error.schema, Mapping) else None
+    if error.validator == "not" and reason:
+        message = f"not allowed here: {reason}"
+    return f"  {document.source}:{document.line_of(path)}: {key}: {message} [{error.validator}]"
