@@ -104,14 +104,40 @@ class Renderer:
         self.env = make_environment(jinja2.FileSystemLoader(str(blueprint.template_dir)))
         self._sources = [(p, _mode(blueprint.template_dir / p)) for p in blueprint.template_files()]
         self._names: dict[str, jinja2.Template] = {}
+        self._compiled: list[tuple[str, Callable[[dict[str, Any]], Any]]] | None = None
 
     def context(self, item: Item) -> dict[str, Any]:
         """The item's values plus the blueprint's computed values."""
         context = dict(item.values)
-        for name, text in self.blueprint.computed.items():
+        for name, evaluate in self._computed():
             where = f"{self.blueprint.root / MANIFEST}: computed.{name}"
-            context[name] = self._evaluate(text, context, where)
+            try:
+                value = evaluate(context)
+                if isinstance(value, jinja2.Undefined):
+                    str(value)  # StrictUndefined raises, naming the missing value
+            except Exception as exc:  # any error raised while the expression runs
+                raise TemplateError(f"{where}: {_cause(exc)}.") from exc
+            context[name] = value
         return context
+
+    def _computed(self) -> list[tuple[str, Callable[[dict[str, Any]], Any]]]:
+        """Each computed value, compiled once: a lone ``{{ expr }}`` keeps its native type."""
+        if self._compiled is None:
+            compiled: list[tuple[str, Callable[[dict[str, Any]], Any]]] = []
+            for name, text in self.blueprint.computed.items():
+                try:
+                    match = _WHOLE_EXPRESSION.match(text)
+                    if match is None:
+                        compiled.append((name, self.env.from_string(text).render))
+                    else:
+                        expression = self.env.compile_expression(match["expr"], False)
+                        compiled.append((name, expression))
+                except jinja2.TemplateSyntaxError as exc:
+                    raise TemplateError(
+                        f"{self.blueprint.root / MANIFEST}: computed.{name}: {exc.message}."
+                    ) from exc
+            self._compiled = compiled
+        return self._compiled
 
     def render(self, item: Item) -> list[RenderedFile]:
         """The files one item renders to."""
@@ -174,18 +200,6 @@ class Renderer:
         except Exception as exc:  # any error raised while the template runs
             line = _template_line(exc, path)
             where = f"{path}:{line}" if line else str(path)
-            raise TemplateError(f"{where}: {_cause(exc)}.") from exc
-
-    def _evaluate(self, text: str, context: dict[str, Any], where: str) -> Any:
-        try:
-            match = _WHOLE_EXPRESSION.match(text)
-            if match is None:
-                return self.env.from_string(text).render(context)
-            value = self.env.compile_expression(match["expr"], undefined_to_none=False)(context)
-            if isinstance(value, jinja2.Undefined):
-                str(value)  # StrictUndefined raises, naming the missing value
-            return value
-        except Exception as exc:  # any error raised while the expression runs
             raise TemplateError(f"{where}: {_cause(exc)}.") from exc
 
 

@@ -16,6 +16,8 @@ import yaml
 from scaffolder.errors import ScaffoldError
 
 PathKey = tuple[Hashable, ...]
+# libyaml's parser when PyYAML was built with it (it is several times faster)
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -39,14 +41,17 @@ class SourceDocument:
 
 def parse_yaml(text: str, source: str) -> SourceDocument:
     """Parse YAML (JSON is YAML too) from ``text``; ``source`` names it in errors."""
+    loader = _Loader(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark is not None else source
         problem = getattr(exc, "problem", None) or str(exc)
         raise ScaffoldError(f"{where}: not valid YAML: {problem}. Fix the syntax there.") from exc
+    finally:
+        loader.dispose()
     lines: dict[PathKey, int] = {}
     if node is not None:
         _collect_lines(node, (), lines)
