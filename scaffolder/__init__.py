@@ -1,6 +1,6 @@
 """scaffolder: decide once, render N times, prove the output, never leave a half-written tree."""
 
-from scaffolder.api import blueprints, new, run
+from scaffolder.api import blueprints, check, new, run
 from scaffolder.blueprint import Blueprint, load_blueprint
 from scaffolder.catalog import SearchPath, resolve_blueprint
 from scaffolder.errors import ScaffoldError, ValidationError
@@ -19,6 +19,7 @@ __all__ = [
     "SearchPath",
     "ValidationError",
     "blueprints",
+    "check",
     "load_blueprint",
     "new",
     "resolve_blueprint",

@@ -11,7 +11,7 @@ from scaffolder.blueprint import Blueprint
 from scaffolder.catalog import Catalog, SearchPath, find_blueprints, resolve_blueprint, scan
 from scaffolder.errors import UsageError
 from scaffolder.itemsfile import load_items_file
-from scaffolder.pipeline import Options, run_items, run_one
+from scaffolder.pipeline import Options, check_last_run, run_items, run_one
 from scaffolder.plan import ConflictPolicy
 from scaffolder.render import BatchDone
 from scaffolder.report import Report
@@ -24,9 +24,12 @@ def new(
     out: str | Path = ".",
     dry_run: bool = False,
     on_conflict: ConflictPolicy | str = ConflictPolicy.FAIL,
+    check: bool = True,
+    keep_failed: bool = False,
+    trust: bool = False,
     search: SearchPath | None = None,
 ) -> Report:
-    """Render one blueprint once.
+    """Render one blueprint once, then run its checks (rolled back if they fail).
 
     >>> report = new("crud-endpoint", {"resource": "users"}, out="service")
     >>> report.exit_code
@@ -34,7 +37,14 @@ def new(
     """
     if not isinstance(blueprint, Blueprint):
         blueprint = resolve_blueprint(blueprint, search)
-    options = Options(out=Path(out), dry_run=dry_run, on_conflict=conflict_policy(on_conflict))
+    options = Options(
+        out=Path(out),
+        dry_run=dry_run,
+        on_conflict=conflict_policy(on_conflict),
+        check=check,
+        keep_failed=keep_failed,
+        trust=trust,
+    )
     return run_one(blueprint, dict(values or {}), options)
 
 
@@ -46,6 +56,9 @@ def run(
     on_conflict: ConflictPolicy | str = ConflictPolicy.FAIL,
     batch_size: int | None = None,
     jobs: int | None = None,
+    check: bool = True,
+    keep_failed: bool = False,
+    trust: bool = False,
     search: SearchPath | None = None,
     on_batch: Callable[[BatchDone], None] | None = None,
 ) -> Report:
@@ -66,8 +79,17 @@ def run(
         on_conflict=conflict_policy(on_conflict),
         batch_size=batch_size,
         jobs=jobs or os.cpu_count() or 1,
+        check=check,
+        keep_failed=keep_failed,
+        trust=trust,
     )
     return run_items(load_items_file(items_file), options, search=search, on_batch=on_batch)
+
+
+def check(out: str | Path = ".", *, trust: bool = False, jobs: int | None = None) -> Report:
+    """Run the checks of the last run in ``out`` again."""
+    options = Options(out=Path(out), trust=trust, jobs=jobs or os.cpu_count() or 1)
+    return check_last_run(Path(out), options)
 
 
 def blueprints(search: SearchPath | None = None) -> list[Blueprint]:

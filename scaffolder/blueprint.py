@@ -37,7 +37,25 @@ class Check:
     options: Any = None
 
     def describe(self) -> str:
-        return self.kind if self.options in (None, {}) else f"{self.kind}: {self.options}"
+        """Short and readable: ``import app.api.users``, ``pytest run, min_tests=10``."""
+        options = self.options
+        if options in (None, {}, True):
+            return self.kind
+        if isinstance(options, list):
+            return f"{self.kind} {', '.join(map(str, options))}"
+        if not isinstance(options, dict):
+            return f"{self.kind} {options}"
+        parts = []
+        for key, value in options.items():
+            if key == "requires":
+                continue
+            if key in ("modules", "run") and not isinstance(value, bool):
+                parts.append(", ".join(value) if isinstance(value, list) else str(value))
+            elif value is True:
+                parts.append(key)
+            else:
+                parts.append(f"{key}={value}")
+        return f"{self.kind} {', '.join(parts)}".strip()
 
 
 @dataclass(frozen=True)
@@ -69,9 +87,30 @@ class Blueprint:
         return tuple(self.variables.get("required", ()))
 
     def template_files(self) -> list[Path]:
-        """Every file under ``template/``, relative to it, in a stable order."""
+        """Every file under ``template/``, relative to it, in a stable order.
+
+        Bytecode caches, version-control folders and OS litter are not templates:
+        ``pip install`` byte-compiles the ``.py`` files of a template, for one.
+        """
         base = self.template_dir
-        return sorted(p.relative_to(base) for p in base.rglob("*") if not p.is_dir())
+        return sorted(
+            p.relative_to(base)
+            for p in base.rglob("*")
+            if not p.is_dir() and not _ignored(p.relative_to(base))
+        )
+
+
+IGNORED_FOLDERS = frozenset({"__pycache__", ".git", ".hg", ".svn"})
+IGNORED_FILES = frozenset({".DS_Store", "Thumbs.db"})
+IGNORED_SUFFIXES = (".pyc", ".pyo")
+
+
+def _ignored(relative: Path) -> bool:
+    return (
+        any(part in IGNORED_FOLDERS for part in relative.parts[:-1])
+        or relative.name in IGNORED_FILES
+        or relative.name.endswith(IGNORED_SUFFIXES)
+    )
 
 
 def is_blueprint_dir(path: Path) -> bool:

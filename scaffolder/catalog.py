@@ -85,13 +85,21 @@ def resolve_blueprint(reference: str | Path, search: SearchPath | None = None) -
         if as_path.is_dir():
             return load_blueprint(as_path, Origin.PATH)
         raise BlueprintError(f"{text}: no such blueprint folder.")
+    # by the name in the manifest, nearest folder first: the blueprint `scaffold list` shows
     for folder, origin in search.folders:
-        candidate = folder / text
-        if is_blueprint_dir(candidate):
-            return load_blueprint(candidate, origin)
-    for blueprint in find_blueprints(search):
-        if blueprint.name == text:
-            return blueprint
+        if not folder.is_dir():
+            continue
+        for candidate in sorted(folder.iterdir()):
+            if not is_blueprint_dir(candidate):
+                continue
+            try:
+                blueprint = load_blueprint(candidate, origin)
+            except ScaffoldError:
+                if candidate.name == text:  # most likely the one asked for: say what is wrong
+                    raise
+                continue
+            if blueprint.name == text:
+                return blueprint
     if is_blueprint_dir(as_path):
         return load_blueprint(as_path, Origin.PATH)
     names = ", ".join(b.name for b in find_blueprints(search)) or "none"

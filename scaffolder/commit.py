@@ -26,7 +26,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, NoReturn
 
 from scaffolder.errors import CommitError, ScaffoldError
 from scaffolder.plan import Plan, PlannedFile
@@ -173,30 +173,78 @@ class _Journal:
                 raise ValueError(f"created folder {relative!r} is not destination-relative")
 
 
-def commit(plan: Plan, fs: FileSystem | None = None) -> CommitResult:
-    """Write every file the plan creates or overwrites, atomically."""
+class Transaction:
+    """Files written, journal kept: :meth:`finish` is the commit point, :meth:`roll_back`
+    puts everything back. Checks run in between, so a failed check can still undo the run.
+    A process killed before :meth:`finish` leaves a journal that :func:`recover` rolls back.
+    """
+
+    def __init__(
+        self,
+        plan: Plan,
+        journal: _Journal | None = None,
+        writes: tuple[PlannedFile, ...] = (),
+        fs: FileSystem | None = None,
+    ) -> None:
+        self.plan = plan
+        self._journal = journal
+        self._writes = writes
+        self._fs = FileSystem() if fs is None else fs
+
+    @property
+    def written(self) -> tuple[PurePosixPath, ...]:
+        return tuple(f.path for f in self._writes)
+
+    def finish(self) -> CommitResult:
+        """Reach the commit point, then clean up the journal."""
+        journal, fs = self._journal, self._fs
+        if journal is None:
+            return CommitResult(transaction=None)
+        try:
+            _save(journal, fs, JournalState.COMMITTED)  # the commit point
+        except BaseException as exc:
+            if journal.state is not JournalState.COMMITTED:
+                _rollback(journal, fs)
+                _reraise(exc, self.plan)
+        return _finish(journal, self._writes, fs)
+
+    def roll_back(self) -> None:
+        """Restore every file to what it was before the run."""
+        if self._journal is not None:
+            _rollback(self._journal, self._fs)
+
+
+def write(plan: Plan, fs: FileSystem | None = None) -> Transaction:
+    """Write every file the plan creates or overwrites, keeping the journal open."""
     fs = FileSystem() if fs is None else fs
     writes = plan.writes
     if not writes:
-        return CommitResult(transaction=None)
+        return Transaction(plan, fs=fs)
     journal = _Journal(id=uuid.uuid4().hex[:12], destination=plan.destination)
     try:
         folders = _prepare(journal, writes, fs)
         _apply(journal, writes, folders, fs)
-        _save(journal, fs, JournalState.COMMITTED)  # the commit point
     except BaseException as exc:
-        if journal.state is JournalState.COMMITTED:  # interrupted just after the commit point
-            return _finish(journal, writes, fs)
         _rollback(journal, fs)
-        if isinstance(exc, OSError):
-            target = exc.filename or plan.destination
-            raise CommitError(
-                f"writing failed at {target}: {exc.strerror or exc}. Nothing was written: "
-                f"{plan.destination} is as it was before the run. Fix the cause (disk space, "
-                "permissions) and run again."
-            ) from exc
-        raise
-    return _finish(journal, writes, fs)
+        _reraise(exc, plan)
+    return Transaction(plan, journal, writes, fs)
+
+
+def commit(plan: Plan, fs: FileSystem | None = None) -> CommitResult:
+    """Write every file the plan creates or overwrites, atomically."""
+    return write(plan, fs).finish()
+
+
+def _reraise(exc: BaseException, plan: Plan) -> NoReturn:
+    """An OSError becomes a CommitError that says what happened; anything else goes on."""
+    if not isinstance(exc, OSError):
+        raise exc
+    target = exc.filename or plan.destination
+    raise CommitError(
+        f"writing failed at {target}: {exc.strerror or exc}. Nothing was written: "
+        f"{plan.destination} is as it was before the run. Fix the cause (disk space, "
+        "permissions) and run again."
+    ) from exc
 
 
 def _finish(journal: _Journal, writes: tuple[PlannedFile, ...], fs: FileSystem) -> CommitResult:
@@ -205,6 +253,14 @@ def _finish(journal: _Journal, writes: tuple[PlannedFile, ...], fs: FileSystem) 
     with contextlib.suppress(OSError, KeyboardInterrupt):
         _discard(journal, fs)
     return CommitResult(journal.id, tuple(f.path for f in writes))
+
+
+def pending(destination: Path) -> tuple[str, ...]:
+    """The journals of interrupted commits in ``destination`` (read only)."""
+    journals = Path(destination).joinpath(*RESERVED.parts)
+    if not journals.is_dir():
+        return ()
+    return tuple(sorted(p.name for p in journals.iterdir() if p.is_dir()))
 
 
 def recover(destination: Path, fs: FileSystem | None = None) -> Recovery:

@@ -1,7 +1,7 @@
 """The run, stage by stage: the only place that calls the stages in order.
 
 load blueprints -> validate ALL items -> render ALL (memory, in batches)
--> plan -> dry run, or commit -> report
+-> plan (+ check guards) -> dry run, or write -> checks -> commit or roll back -> report
 """
 
 from __future__ import annotations
@@ -9,17 +9,22 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from scaffolder.blueprint import Blueprint
+from scaffolder.blueprint import Blueprint, Origin, load_blueprint
 from scaffolder.catalog import SearchPath, resolve_blueprint
-from scaffolder.commit import FileSystem, Recovery, commit, recover
-from scaffolder.errors import Problem, ValidationError
+from scaffolder.checks import CheckResult, CheckStatus, PhaseChecks, Target
+from scaffolder.checks import prepare as prepare_checks
+from scaffolder.checks import run as run_checks
+from scaffolder.commit import FileSystem, Recovery, pending, recover, write
+from scaffolder.errors import Problem, ScaffoldError, ValidationError
 from scaffolder.itemsfile import ItemsFile
-from scaffolder.plan import ConflictPolicy, plan
-from scaffolder.render import BatchDone, ChangeSet, render_batches
-from scaffolder.report import PhaseRun, Report, build_report
+from scaffolder.plan import ConflictPolicy, FileStatus, plan
+from scaffolder.record import read_record, record_file
+from scaffolder.render import RESERVED, BatchDone, ChangeSet, render_batches
+from scaffolder.report import PhaseRun, Report, build_report, check_report
+from scaffolder.resources import data_dir
 from scaffolder.variables import Item, check_raw_item, validate_item
 
 
@@ -32,6 +37,9 @@ class Options:
     on_conflict: ConflictPolicy = ConflictPolicy.FAIL
     batch_size: int | None = None  # overrides the items file's batch_size
     jobs: int = 1
+    check: bool = True  # run the blueprints' checks
+    keep_failed: bool = False  # keep the files when a check fails
+    trust: bool = False  # allow checks that run commands from blueprints not built in
 
 
 def run_one(
@@ -42,7 +50,7 @@ def run_one(
 ) -> Report:
     """Render ``blueprint`` once with ``values`` into ``options.out``."""
     started = time.perf_counter()
-    recovery = recover(options.out, fs)
+    recovery = _recover(options, fs)
     item = validate_item(blueprint, values)
     return _render_and_commit([(None, blueprint, [item], 1)], options, recovery, started, fs)
 
@@ -57,7 +65,7 @@ def run_items(
 ) -> Report:
     """Render every item of every phase of ``items_file``, in one transaction."""
     started = time.perf_counter()
-    recovery = recover(options.out, fs)
+    recovery = _recover(options, fs)
     blueprints = [resolve_blueprint(phase.blueprint, search) for phase in items_file.phases]
     problems: list[Problem] = []
     phases = []
@@ -74,6 +82,19 @@ def run_items(
     if problems:
         raise ValidationError(problems, f"Fix them in {items_file.path} and run again.")
     return _render_and_commit(phases, options, recovery, started, fs, on_batch)
+
+
+def _recover(options: Options, fs: FileSystem | None) -> Recovery:
+    """Undo an interrupted run first; a dry run, which writes nothing, only refuses."""
+    if not options.dry_run:
+        return recover(options.out, fs)
+    if pending(options.out):
+        raise ScaffoldError(
+            f"{options.out}: an interrupted run left its journal in {RESERVED}/. A dry run "
+            "writes nothing, so it cannot restore the files that run changed. Run once "
+            "without --dry-run: every run restores them before it does anything else."
+        )
+    return Recovery()
 
 
 _PhaseInput = tuple[str | None, Blueprint, list[Item], int]
@@ -94,13 +115,73 @@ def _render_and_commit(
         seconds = time.perf_counter() - phase_started
         runs.append(PhaseRun(name, blueprint.name, tuple(i.index for i in items), seconds))
     changes = ChangeSet.merge(rendered)
-    planned = plan(changes, options.out, options.on_conflict)
-    if not options.dry_run and not planned.conflicts:
-        commit(planned, fs)
-    return build_report(
-        runs,
-        planned,
-        dry_run=options.dry_run,
-        recovery=recovery,
-        seconds=time.perf_counter() - started,
+    files = _files_by_item(changes)
+    record = record_file([(name, blueprint, items) for name, blueprint, items, _ in phases], files)
+    planned = plan(changes, options.out, options.on_conflict, records=(record,))
+    kept = _files_by_item(
+        changes, skipped={f.path for f in planned.files if f.status is FileStatus.SKIP}
     )
+    targets: tuple[Target, ...] = ()
+    if options.check:  # before anything is written: trust and tool guards
+        targets = prepare_checks(
+            [PhaseChecks(name, bp, tuple(items), kept) for name, bp, items, _ in phases],
+            trust=options.trust,
+        )
+
+    def report(checks: tuple[CheckResult, ...] = (), rolled_back: bool = False) -> Report:
+        seconds = time.perf_counter() - started
+        return build_report(
+            runs,
+            planned,
+            dry_run=options.dry_run,
+            recovery=recovery,
+            seconds=seconds,
+            checks=checks,
+            rolled_back=rolled_back,
+        )
+
+    if options.dry_run or planned.conflicts:
+        return report()
+    transaction = write(planned, fs)
+    try:
+        results = run_checks(targets, destination=str(options.out), jobs=options.jobs)
+    except BaseException:
+        transaction.roll_back()
+        raise
+    if any(r.status is CheckStatus.FAILED for r in results) and not options.keep_failed:
+        transaction.roll_back()
+        return report(results, rolled_back=True)
+    transaction.finish()
+    return report(results)
+
+
+def check_last_run(destination: Path, options: Options, search: SearchPath | None = None) -> Report:
+    """Run the checks of the last run in ``destination`` again, from its record."""
+    started = time.perf_counter()
+    recovery = recover(destination)
+    phases = []
+    for recorded in read_record(destination):
+        if recorded.origin is Origin.BUILT_IN:
+            blueprint = resolve_blueprint(recorded.blueprint, _built_in())
+        else:
+            blueprint = load_blueprint(Path(recorded.blueprint), recorded.origin)
+        phases.append(PhaseChecks(recorded.name, blueprint, recorded.items, recorded.files))
+    targets = prepare_checks(phases, trust=options.trust)
+    results = run_checks(targets, destination=str(destination), jobs=options.jobs)
+    return check_report(destination, results, recovery, time.perf_counter() - started)
+
+
+def _built_in() -> SearchPath:
+    return SearchPath(((data_dir("blueprints"), Origin.BUILT_IN),))
+
+
+def _files_by_item(
+    changes: ChangeSet, skipped: set[PurePosixPath] | None = None
+) -> dict[int, tuple[str, ...]]:
+    files: dict[int, list[str]] = {index: [] for index in changes.item_names}
+    for rendered in changes.files:
+        if skipped and rendered.path in skipped:
+            continue
+        for index in rendered.items:
+            files[index].append(rendered.path.as_posix())
+    return {index: tuple(paths) for index, paths in files.items()}

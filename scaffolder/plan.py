@@ -69,6 +69,7 @@ class Plan:
     destination: Path
     files: tuple[PlannedFile, ...]
     changes: ChangeSet
+    records: tuple[PlannedFile, ...] = ()  # scaffolder's own files: written, never in conflict
 
     @property
     def conflicts(self) -> tuple[PlannedFile, ...]:
@@ -76,14 +77,23 @@ class Plan:
 
     @property
     def writes(self) -> tuple[PlannedFile, ...]:
-        return tuple(f for f in self.files if f.status.writes)
+        return tuple(f for f in (*self.files, *self.records) if f.status.writes)
 
     def count(self, status: FileStatus) -> int:
         return sum(1 for f in self.files if f.status is status)
 
 
-def plan(changes: ChangeSet, destination: Path, on_conflict: ConflictPolicy) -> Plan:
-    """Compare every file of ``changes`` with what ``destination`` holds."""
+def plan(
+    changes: ChangeSet,
+    destination: Path,
+    on_conflict: ConflictPolicy,
+    records: tuple[RenderedFile, ...] = (),
+) -> Plan:
+    """Compare every file of ``changes`` with what ``destination`` holds.
+
+    ``records`` are scaffolder's own files (the record of the run): they are
+    overwritten when they differ, never a conflict.
+    """
     destination = Path(destination)
     if destination.exists() and not destination.is_dir():
         raise ScaffoldError(f"{destination}: the destination exists and is not a folder.")
@@ -103,7 +113,18 @@ def plan(changes: ChangeSet, destination: Path, on_conflict: ConflictPolicy) -> 
         else:
             status = FileStatus.CONFLICT
         planned.append(PlannedFile(rendered, status, current))
-    return Plan(destination, tuple(planned), changes)
+    own = []
+    for rendered in records:
+        current = _read_existing(_inside(root, destination, rendered.path), rendered.path)
+        status = (
+            FileStatus.CREATE
+            if current is None
+            else FileStatus.IDENTICAL
+            if current == rendered.content
+            else FileStatus.OVERWRITE
+        )
+        own.append(PlannedFile(rendered, status, current))
+    return Plan(destination, tuple(planned), changes, tuple(own))
 
 
 def _inside(root: Path, destination: Path, relative: PurePosixPath) -> Path:

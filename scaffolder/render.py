@@ -27,6 +27,7 @@ from scaffolder.variables import Item
 
 TEMPLATE_SUFFIX = ".jinja"
 RESERVED = PurePosixPath(".scaffold/journal")
+RECORD = PurePosixPath(".scaffold/last-run.json")
 _WHOLE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expr>(?:(?!\{\{|\}\}).)*)\}\}\s*$", re.DOTALL)
 
 
@@ -73,6 +74,7 @@ class ChangeSet:
                         "render it with different content"
                     )
         if clashes:
+            clashes.sort()
             raise ScaffoldError(
                 "two items render the same path differently; nothing was written:\n"
                 + "\n".join(clashes)
@@ -116,7 +118,7 @@ class Renderer:
                 if isinstance(value, jinja2.Undefined):
                     str(value)  # StrictUndefined raises, naming the missing value
             except Exception as exc:  # any error raised while the expression runs
-                raise TemplateError(f"{where}: {_cause(exc)}.") from exc
+                raise TemplateError(f"{where}: {_cause(exc)}") from exc
             context[name] = value
         return context
 
@@ -200,7 +202,7 @@ class Renderer:
         except Exception as exc:  # any error raised while the template runs
             line = _template_line(exc, path)
             where = f"{path}:{line}" if line else str(path)
-            raise TemplateError(f"{where}: {_cause(exc)}.") from exc
+            raise TemplateError(f"{where}: {_cause(exc)}") from exc
 
 
 @dataclass(frozen=True)
@@ -296,6 +298,10 @@ def confine(path: str, template: PurePosixPath | None = None) -> PurePosixPath:
     if not parts:
         raise ConfinementError(f"rendered path {path!r}{origin} is empty.")
     result = PurePosixPath(*parts)
+    if result == RECORD:
+        raise ConfinementError(
+            f"rendered path {result}{origin} is scaffolder's record of the last run."
+        )
     if result == RESERVED or RESERVED in result.parents:
         raise ConfinementError(
             f"rendered path {result}{origin} is inside {RESERVED}/, kept for scaffolder's journal."
@@ -316,6 +322,8 @@ def _template_line(exc: BaseException, path: Path) -> int | None:
 
 
 def _cause(exc: BaseException) -> str:
+    """The error as the end of a sentence (with its full stop)."""
     if isinstance(exc, jinja2.UndefinedError):
-        return f"{exc.message} (pass that value, or guard it with `is defined`)"
-    return f"{type(exc).__name__}: {exc}"
+        return f"{exc.message} (pass that value, or guard it with `is defined`)."
+    text = f"{type(exc).__name__}: {exc}"
+    return text if text.endswith((".", "!", "?")) else text + "."

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scaffolder.checks import CheckResult, CheckStatus
 from scaffolder.commit import Recovery
 from scaffolder.errors import ScaffoldError, ValidationError
 from scaffolder.plan import FileStatus, Plan
@@ -19,6 +20,7 @@ REPORT_VERSION = 1
 class Outcome(enum.Enum):
     SUCCEEDED = "succeeded"
     CONFLICTED = "conflicted"
+    CHECKS_FAILED = "checks_failed"
     FAILED = "failed"
 
 
@@ -68,6 +70,8 @@ class Report:
     summaries: tuple[BlueprintSummary, ...] = ()
     recovery: Recovery = field(default_factory=Recovery)
     seconds: float = 0.0
+    checks: tuple[CheckResult, ...] = ()
+    rolled_back: bool = False  # the checks failed and the run was undone
 
     @property
     def exit_code(self) -> int:
@@ -106,7 +110,26 @@ class Report:
                 for s in self.summaries
             ],
             "seconds": round(self.seconds, 6),
+            "checks": [_check_json(check) for check in self.checks],
+            "rolled_back": self.rolled_back,
         }
+
+
+def _check_json(check: CheckResult) -> dict[str, Any]:
+    return {
+        "phase": check.phase,
+        "blueprint": check.blueprint,
+        "kind": check.kind,
+        "check": check.description,
+        "status": check.status.value,
+        "files": list(check.files),
+        "seconds": round(check.seconds, 6),
+        "processes": check.processes,
+        "problems": [
+            {"file": p.file, "line": p.line, "message": p.message} for p in check.problems
+        ],
+        "output": check.output,
+    }
 
 
 def _file_json(file: FileReport) -> dict[str, Any]:
@@ -127,9 +150,13 @@ def build_report(
     dry_run: bool,
     recovery: Recovery,
     seconds: float,
+    checks: tuple[CheckResult, ...] = (),
+    rolled_back: bool = False,
 ) -> Report:
     """The report of a run whose plan is ``plan``."""
     outcome = Outcome.CONFLICTED if plan.conflicts else Outcome.SUCCEEDED
+    if any(check.status is CheckStatus.FAILED for check in checks):
+        outcome = Outcome.CHECKS_FAILED
     files = tuple(
         FileReport(
             path=p.path.as_posix(),
@@ -157,8 +184,26 @@ def build_report(
             BlueprintSummary(phase.blueprint, len(phase.items), counts, phase.name, phase.seconds)
         )
     return Report(
-        outcome, plan.destination, dry_run, files, tuple(items), tuple(summaries), recovery, seconds
+        outcome,
+        plan.destination,
+        dry_run,
+        files,
+        tuple(items),
+        tuple(summaries),
+        recovery,
+        seconds,
+        checks,
+        rolled_back,
     )
+
+
+def check_report(
+    destination: Path, checks: tuple[CheckResult, ...], recovery: Recovery, seconds: float
+) -> Report:
+    """The report of ``scaffold check``: the checks of the last run, run again."""
+    failed = any(check.status is CheckStatus.FAILED for check in checks)
+    outcome = Outcome.CHECKS_FAILED if failed else Outcome.SUCCEEDED
+    return Report(outcome, destination, False, recovery=recovery, seconds=seconds, checks=checks)
 
 
 def error_json(error: ScaffoldError) -> dict[str, Any]:

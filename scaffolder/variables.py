@@ -352,7 +352,8 @@ def _unknown_names(error: SchemaViolation) -> str:
 
 
 def _first_sentence(text: str) -> str:
-    return re.split(r"(?<=\.)\s+(?=[A-Z])", text.strip(), maxsplit=1)[0].rstrip(".")
+    sentence = re.split(r"(?<=\.)\s+(?=[A-Z])", text.strip(), maxsplit=1)[0]
+    return sentence[:-1] if sentence.endswith(".") and not sentence.endswith("...") else sentence
 
 
 def _description(blueprint: Blueprint, path: list[Hashable]) -> str | None:

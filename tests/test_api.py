@@ -1,5 +1,6 @@
 """The library API: one call renders, plans and commits; the report says what happened."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,11 @@ def test_new_creates_then_is_idempotent(blueprint, tmp_path: Path) -> None:
         ("shared.txt", FileStatus.CREATE),
     ]
     assert (out / "demo/main.py").read_text() == 'NAME = "demo"\n'
-    assert not (out / ".scaffold").exists()
+    # no journal is left; the record of the run (for `scaffold check`) is
+    assert [p.name for p in (out / ".scaffold").iterdir()] == ["last-run.json"]
+    record = json.loads((out / ".scaffold/last-run.json").read_text())
+    assert record["phases"][0]["items"][0]["files"] == ["demo/main.py", "shared.txt"]
+    assert record["phases"][0]["items"][0]["values"] == {"name": "demo"}
     tree = snapshot(out)
 
     again = scaffolder.new(blueprint, {"name": "demo"}, out=out)

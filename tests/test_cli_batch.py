@@ -22,7 +22,9 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_example_batch_then_rerun_all_identical(tmp_path: Path) -> None:
-    first = run("batch", EXAMPLES / "crud-endpoints.yaml", "--out", "svc", "--jobs", "1")
+    first = run(
+        "batch", EXAMPLES / "crud-endpoints.yaml", "--out", "svc", "--jobs", "1", "--no-check"
+    )
     assert first.exit_code == 0, first.output
     # progress in a pipe: a plain line per batch (8 items in batches of 6)
     assert "crud-endpoint: batch 1/2, 6 items" in first.stdout
@@ -34,7 +36,7 @@ def test_example_batch_then_rerun_all_identical(tmp_path: Path) -> None:
     assert row.split()[1:3] == ["8", "28"]
 
     tree = snapshot(tmp_path / "svc")
-    again = run("batch", EXAMPLES / "crud-endpoints.yaml", "--out", "svc")
+    again = run("batch", EXAMPLES / "crud-endpoints.yaml", "--out", "svc", "--no-check")
     assert again.exit_code == 0, again.output
     assert statuses(again.stdout) == {}  # identical files are counted, not listed
     assert "done: 28 identical" in again.stdout
@@ -73,6 +75,7 @@ def test_jobs_do_not_change_the_tree(tmp_path: Path) -> None:
             jobs,
             "--batch-size",
             "2",
+            "--no-check",
         )
         assert result.exit_code == 0, result.output
         assert "batch 4/4" in result.stdout

@@ -480,21 +480,29 @@ def test_a_sigkilled_commit_is_restored_by_the_next_run(
             assert files["app/README.md"] == ref.after[0]["app/README.md"], where
             assert files["app/bin/run.sh"] == ref.before[0]["app/bin/run.sh"], where
             assert "app/src/widget/core/models.py" not in files, where
-            # the next run of the real command (a dry run) restores the tree
-            result = subprocess.run(
-                [
-                    *(str(SCAFFOLD), "new", str(blueprint.root), "--set", f"name={NAME}"),
-                    *("--out", str(dest), "--dry-run", "--on-conflict", "overwrite"),
-                ],
-                capture_output=True,
-                text=True,
-                cwd=tmp_path,
-                env=env,
-                timeout=120,
-            )
+            command = [
+                *(str(SCAFFOLD), "new", str(blueprint.root), "--set", f"name={NAME}"),
+                *("--out", str(dest), "--on-conflict", "overwrite", "--no-check"),
+            ]
+            options = {"capture_output": True, "text": True, "cwd": tmp_path, "env": env}
+            # a dry run writes nothing, so it does not restore: it says what to do
+            dry = subprocess.run([*command, "--dry-run"], **options, timeout=120)
+            assert dry.returncode == 1, f"{where}:\n{dry.stdout}\n{dry.stderr}"
+            assert "interrupted run" in dry.stderr and "without --dry-run" in dry.stderr
+            assert state(workspace) == killed, f"{where}: the dry run wrote"
+            # the next real run restores the tree first, then does what it was asked
+            result = subprocess.run(command, **options, timeout=120)
             assert result.returncode == 0, f"{where}:\n{result.stdout}\n{result.stderr}"
             assert "recovered" in result.stdout, result.stdout
-            assert "nothing was written" in result.stdout, result.stdout
+            own = os.path.relpath(dest / ".scaffold", workspace)
+            files, modes = state(workspace)
+            now = (
+                {p: c for p, c in files.items() if not p.startswith(own)},
+                {p: m for p, m in modes.items() if not p.startswith(own)},
+            )
+            assert now == ref.after, f"{where}: {differences(ref.after, now)}"
+            assert [p.name for p in (dest / ".scaffold").iterdir()] == ["last-run.json"]
+            continue
         else:
             recovery = recover(dest)
             assert recovery.happened == journal, f"{where}: {recovery}"

@@ -193,3 +193,18 @@ def test_rendering_never_touches_the_destination(
     monkeypatch.chdir(workdir)
     render(blueprint, {"name": "x"})
     assert list(workdir.iterdir()) == []
+
+
+def test_bytecode_and_litter_in_a_template_are_not_rendered(make_blueprint) -> None:
+    # `pip install` byte-compiles a built-in template's .py files next to them
+    blueprint = make_blueprint(
+        {
+            "pkg/__init__.py": "",
+            "pkg/__pycache__/__init__.cpython-311.pyc": b"\x00bytecode",
+            "pkg/mod.pyc": b"\x00",
+            ".DS_Store": b"\x00",
+            "pkg/.git/HEAD": "ref",
+        },
+        variables=VARIABLES,
+    )
+    assert list(render(blueprint, {"name": "x"})) == ["pkg/__init__.py"]

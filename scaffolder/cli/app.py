@@ -14,6 +14,7 @@ from scaffolder.cli import output, prompts
 from scaffolder.cli.errors import handled
 from scaffolder.errors import UsageError
 from scaffolder.plan import ConflictPolicy
+from scaffolder.report import Report
 from scaffolder.variables import parse_assignments, questions, read_data_file
 
 app = typer.Typer(
@@ -26,6 +27,27 @@ app = typer.Typer(
 )
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON report and nothing else.")]
+OutOption = Annotated[Path, typer.Option("--out", "-o", help="Destination folder.")]
+DryRunOption = Annotated[
+    bool, typer.Option("--dry-run", help="Print the plan and diffs; write nothing.")
+]
+ConflictOption = Annotated[
+    ConflictPolicy,
+    typer.Option("--on-conflict", help="What to do with existing files that differ."),
+]
+NoCheckOption = Annotated[
+    bool, typer.Option("--no-check", help="Do not run the blueprints' checks.")
+]
+KeepFailedOption = Annotated[
+    bool,
+    typer.Option("--keep-failed", help="Keep the files when a check fails (default: roll back)."),
+]
+TrustOption = Annotated[
+    bool,
+    typer.Option(
+        "--trust", help="Allow checks that run commands, from blueprints that are not built in."
+    ),
+]
 
 
 def _verbose(ctx: typer.Context) -> bool:
@@ -105,14 +127,12 @@ def new(
     defaults: Annotated[
         bool, typer.Option("--defaults", help="Never prompt: take the defaults.")
     ] = False,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Destination folder.")] = Path("."),
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Print the plan and diffs; write nothing.")
-    ] = False,
-    on_conflict: Annotated[
-        ConflictPolicy,
-        typer.Option("--on-conflict", help="What to do with existing files that differ."),
-    ] = ConflictPolicy.FAIL,
+    out: OutOption = Path("."),
+    dry_run: DryRunOption = False,
+    on_conflict: ConflictOption = ConflictPolicy.FAIL,
+    no_check: NoCheckOption = False,
+    keep_failed: KeepFailedOption = False,
+    trust: TrustOption = False,
     json_output: JsonOption = False,
 ) -> None:
     """Render one blueprint once, prompting on a terminal for missing values."""
@@ -123,12 +143,17 @@ def new(
         values.update(parse_assignments(found, assignments or ()))
         if _interactive() and not defaults and not json_output:
             values.update(prompts.ask(questions(found, values)))
-        report = api.new(found, values, out=out, dry_run=dry_run, on_conflict=on_conflict)
-    if json_output:
-        output.print_json(report.to_json())
-    else:
-        output.draw_report(report, output.console())
-    raise typer.Exit(report.exit_code)
+        report = api.new(
+            found,
+            values,
+            out=out,
+            dry_run=dry_run,
+            on_conflict=on_conflict,
+            check=not no_check,
+            keep_failed=keep_failed,
+            trust=trust,
+        )
+    _finish(report, json_output)
 
 
 @app.command()
@@ -137,7 +162,7 @@ def batch(
     items_file: Annotated[
         Path, typer.Argument(metavar="ITEMS", help="Items file (YAML or JSON).", show_default=False)
     ],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Destination folder.")] = Path("."),
+    out: OutOption = Path("."),
     batch_size: Annotated[
         int | None,
         typer.Option("--batch-size", help="Items per batch (default: the file's, else 6)."),
@@ -146,19 +171,16 @@ def batch(
         int | None,
         typer.Option("--jobs", "-j", help="Batches rendered at once (default: the cores)."),
     ] = None,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Print the plan and diffs; write nothing.")
-    ] = False,
-    on_conflict: Annotated[
-        ConflictPolicy,
-        typer.Option("--on-conflict", help="What to do with existing files that differ."),
-    ] = ConflictPolicy.FAIL,
+    dry_run: DryRunOption = False,
+    on_conflict: ConflictOption = ConflictPolicy.FAIL,
+    no_check: NoCheckOption = False,
+    keep_failed: KeepFailedOption = False,
+    trust: TrustOption = False,
     json_output: JsonOption = False,
 ) -> None:
     """Render many items from an items file: one blueprint, or a plan of phases."""
-    console = output.console()
     with handled(json_output=json_output, verbose=_verbose(ctx)):
-        progress = output.BatchProgress(console)
+        progress = output.BatchProgress(output.console())
         with progress:
             report = api.run(
                 items_file,
@@ -167,13 +189,37 @@ def batch(
                 on_conflict=on_conflict,
                 batch_size=batch_size,
                 jobs=jobs,
+                check=not no_check,
+                keep_failed=keep_failed,
+                trust=trust,
                 on_batch=None if json_output else progress.update,
             )
+    _finish(report, json_output, batch=True)
+
+
+@app.command()
+def check(
+    ctx: typer.Context,
+    out: OutOption = Path("."),
+    trust: TrustOption = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Run the checks of the last run in a destination again."""
+    with handled(json_output=json_output, verbose=_verbose(ctx)):
+        report = api.check(out, trust=trust)
     if json_output:
         output.print_json(report.to_json())
     else:
-        output.draw_report(report, console, identical_lines=False)
-        output.draw_summary(report, console)
+        output.draw_checks(report, output.console())
+    raise typer.Exit(report.exit_code)
+
+
+def _finish(report: Report, json_output: bool, *, batch: bool = False) -> None:
+    """Draw the report (or print it as JSON) and exit with its code."""
+    if json_output:
+        output.print_json(report.to_json())
+    else:
+        output.draw_report(report, output.console(), batch=batch)
     raise typer.Exit(report.exit_code)
 
 

@@ -13,6 +13,7 @@ from rich.syntax import Syntax
 from rich.table import Column, Table
 
 from scaffolder.blueprint import Blueprint
+from scaffolder.checks import CheckStatus
 from scaffolder.plan import FileStatus
 from scaffolder.render import BatchDone
 from scaffolder.report import Outcome, Report
@@ -35,6 +36,15 @@ DONE = {
 }
 
 
+PLANNED = {
+    FileStatus.CREATE: "to create",
+    FileStatus.IDENTICAL: "identical",
+    FileStatus.OVERWRITE: "to overwrite",
+    FileStatus.CONFLICT: "in conflict",
+    FileStatus.SKIP: "to skip",
+}
+
+
 def console() -> Console:
     # No emoji codes: ``:memo:`` in a path or a description is text, not a picture.
     return Console(highlight=False, soft_wrap=True, emoji=False)
@@ -48,10 +58,11 @@ def print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, default=str))
 
 
-def draw_report(report: Report, out: Console, *, identical_lines: bool = True) -> None:
-    """One line per path, diffs in a dry run, then the outcome.
+def draw_report(report: Report, out: Console, *, batch: bool = False) -> None:
+    """One line per path, diffs in a dry run, the checks, then the outcome.
 
-    A batch passes ``identical_lines=False``: unchanged files are only counted.
+    A batch lists only the files that change (identical ones are counted) and
+    adds a summary table per blueprint.
     """
     if report.recovery.rolled_back:
         out.print(
@@ -59,13 +70,17 @@ def draw_report(report: Report, out: Console, *, identical_lines: bool = True) -
             "its partial changes were rolled back"
         )
     for file in report.files:
-        if identical_lines or file.status is not FileStatus.IDENTICAL:
+        if not batch or file.status is not FileStatus.IDENTICAL:
             style = STYLES[file.status]
             out.print(f"[{style}]{file.status.value:>10}[/]  {escape(file.path)}")
     if report.dry_run:
         for file in report.files:
             if file.diff:
                 out.print(Syntax(file.diff, "diff", theme="ansi_dark", background_color="default"))
+    if batch:
+        draw_summary(report, out)
+    if report.checks:
+        draw_checks(report, out, verdict=False)
     counts = ", ".join(
         f"{report.count(status)} {DONE[status]}" for status in FileStatus if report.count(status)
     )
@@ -79,10 +94,70 @@ def draw_report(report: Report, out: Console, *, identical_lines: bool = True) -
             + "Use --on-conflict overwrite to replace, --on-conflict skip to keep"
             + (" them." if report.dry_run else " them, or --dry-run to see the diffs.")
         )
+    elif report.outcome is Outcome.CHECKS_FAILED:
+        failed = [c.description for c in report.checks if c.status is CheckStatus.FAILED]
+        then = (
+            f"the run was rolled back: {escape(str(report.destination))} is as it was before"
+            if report.rolled_back
+            else "the files were kept (--keep-failed)"
+        )
+        out.print(f"[bold red]checks failed:[/] {escape(', '.join(failed))}; {then}.")
     elif report.dry_run:
-        out.print(f"dry run: {counts or 'nothing to do'}; nothing was written")
+        planned = ", ".join(
+            f"{report.count(status)} {PLANNED[status]}"
+            for status in FileStatus
+            if report.count(status)
+        )
+        out.print(f"dry run: {planned or 'nothing to do'}; nothing was written")
     else:
         out.print(f"done: {counts or 'nothing to do'} in {report.seconds:.2f}s")
+
+
+CHECK_STYLES = {
+    CheckStatus.PASSED: "green",
+    CheckStatus.FAILED: "bold red",
+    CheckStatus.NOT_RUN: "yellow",
+}
+OUTPUT_LINES = 12  # lines of a failed tool's output shown; --json has all of it
+
+
+def draw_checks(report: Report, out: Console, *, verdict: bool = True) -> None:
+    """A row per check (files covered, result, time), then what each failure found."""
+    phases = any(check.phase for check in report.checks)
+    table = Table(box=box.SIMPLE_HEAD, title="checks", title_justify="left")
+    for name in (["phase"] if phases else []) + ["blueprint", "check"]:
+        table.add_column(name)
+    for name in ("files", "result", "time"):
+        table.add_column(name, justify="right", no_wrap=True)
+    for check in report.checks:
+        style = CHECK_STYLES[check.status]
+        table.add_row(
+            *([escape(check.phase or "")] if phases else []),
+            escape(check.blueprint),
+            escape(check.description),
+            str(len(check.files)),
+            f"[{style}]{check.status.value.replace('_', ' ')}[/]",
+            f"{check.seconds:.2f}s",
+        )
+    out.print(table)
+    for check in report.checks:
+        if check.status is not CheckStatus.FAILED:
+            continue
+        out.print(f"[bold red]{escape(check.description)}[/] ({escape(check.blueprint)}) failed:")
+        for problem in check.problems:
+            out.print(f"  {escape(problem.describe())}")
+        lines = check.output.strip().splitlines()
+        if lines:
+            shown = lines[-OUTPUT_LINES:]
+            if len(lines) > len(shown):
+                out.print(f"  [dim]… {len(lines) - len(shown)} more lines in --json[/]")
+            for line in shown:
+                out.print(f"  [dim]│[/] {escape(line)}")
+    if verdict:
+        if report.outcome is Outcome.CHECKS_FAILED:
+            out.print("[bold red]checks failed[/]")
+        else:
+            out.print(f"checks passed: {len(report.checks)} in {report.seconds:.2f}s")
 
 
 def draw_summary(report: Report, out: Console) -> None:

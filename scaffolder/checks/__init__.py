@@ -1,0 +1,219 @@
+"""Stage 6: ground-truth checks — prove that what was written is correct.
+
+:func:`prepare` runs before anything is written: it renders each declared
+check's options for every item, picks the files each check covers, refuses
+commands from untrusted blueprints, and looks up every tool a check needs (the
+tool guard). :func:`run` runs after the files are written: each declared check
+once over all its files, the checks of one phase in parallel, phase by phase —
+a phase whose checks fail stops the ones after it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from scaffolder.blueprint import Blueprint, Check, Origin
+from scaffolder.checks.kinds import KINDS
+from scaffolder.checks.model import CheckResult, CheckStatus, ItemTarget, Target, Tool
+from scaffolder.errors import BlueprintError, ScaffoldError
+from scaffolder.render import Renderer
+from scaffolder.variables import Item
+
+__all__ = [
+    "CheckResult",
+    "CheckStatus",
+    "PhaseChecks",
+    "Target",
+    "ToolMissingError",
+    "UntrustedError",
+    "prepare",
+    "run",
+]
+
+
+class ToolMissingError(ScaffoldError):
+    """A check needs a tool that is not installed; found before anything is written."""
+
+    kind = "tool"
+
+
+class UntrustedError(ScaffoldError):
+    """A blueprint that is not built in wants to run a command."""
+
+    kind = "trust"
+
+
+@dataclass(frozen=True)
+class PhaseChecks:
+    """The checks of one blueprint's items in a run (a phase of a plan, or the only one)."""
+
+    name: str | None
+    blueprint: Blueprint
+    items: tuple[Item, ...]
+    files: Mapping[int, tuple[str, ...]] = field(default_factory=dict)  # item index -> files
+
+
+def prepare(phases: Sequence[PhaseChecks], *, trust: bool = False) -> tuple[Target, ...]:
+    """Every check of every phase, ready to run; raises before anything is written."""
+    targets = []
+    for phase in phases:
+        if not phase.blueprint.checks or not phase.items:
+            continue
+        renderer = Renderer(phase.blueprint)
+        contexts = {item.index: renderer.context(item) for item in phase.items}
+        for check in phase.blueprint.checks:
+            targets.append(_target(phase, check, renderer, contexts))
+    _guard_trust(targets, phases, trust)
+    _guard_tools(targets)
+    return tuple(targets)
+
+
+def run(targets: Sequence[Target], *, destination: str, jobs: int = 4) -> tuple[CheckResult, ...]:
+    """Run the checks, phase by phase; a failing phase stops the phases after it."""
+    results: list[CheckResult] = []
+    failed_phase: str | None = None
+    for phase, group in _by_phase(targets):
+        if failed_phase is not None:
+            results.extend(_not_run(target, failed_phase) for target in group)
+            continue
+        with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(group)))) as pool:
+            found = list(pool.map(lambda target: _run_one(target, destination), group))
+        results.extend(found)
+        if any(result.status is CheckStatus.FAILED for result in found):
+            failed_phase = phase or "the run"
+    return tuple(results)
+
+
+def _run_one(target: Target, destination: str) -> CheckResult:
+    started = time.perf_counter()
+    outcome = KINDS[target.kind].run(target, destination)
+    return CheckResult(
+        blueprint=target.blueprint,
+        phase=target.phase,
+        kind=target.kind,
+        description=target.description,
+        files=target.files,
+        status=CheckStatus.FAILED if outcome.problems else CheckStatus.PASSED,
+        seconds=time.perf_counter() - started,
+        output=outcome.output,
+        problems=outcome.problems,
+        processes=outcome.processes,
+    )
+
+
+def _not_run(target: Target, failed_phase: str) -> CheckResult:
+    return CheckResult(
+        blueprint=target.blueprint,
+        phase=target.phase,
+        kind=target.kind,
+        description=target.description,
+        files=target.files,
+        status=CheckStatus.NOT_RUN,
+        seconds=0.0,
+        output=f"not run: the checks of phase {failed_phase} failed first",
+    )
+
+
+def _by_phase(targets: Iterable[Target]) -> list[tuple[str | None, list[Target]]]:
+    groups: list[tuple[str | None, list[Target]]] = []
+    for target in targets:
+        if (
+            not groups
+            or groups[-1][0] != target.phase
+            or groups[-1][1][0].blueprint != target.blueprint
+        ):
+            groups.append((target.phase, []))
+        groups[-1][1].append(target)
+    return groups
+
+
+def _target(
+    phase: PhaseChecks, check: Check, renderer: Renderer, contexts: Mapping[int, dict[str, Any]]
+) -> Target:
+    kind = KINDS.get(check.kind)
+    where = f"{phase.blueprint.root}/blueprint.yaml: checks: {check.kind}"
+    if kind is None:
+        raise BlueprintError(f"{where}: unknown check kind. Known: {', '.join(sorted(KINDS))}.")
+    items = []
+    for item in phase.items:
+        files = phase.files.get(item.index, ())
+        context = {**contexts[item.index], "files": " ".join(_quote(f) for f in files)}
+        options = kind.options(_render(check.options, renderer, context, where), where)
+        selected = tuple(f for f in files if kind.applies(f, options))
+        items.append(ItemTarget(item.index, item.name, options, selected))
+    covered = tuple(sorted({f for item in items for f in item.files}))
+    return Target(
+        blueprint=phase.blueprint.name,
+        blueprint_root=str(phase.blueprint.root),
+        phase=phase.name,
+        kind=check.kind,
+        description=check.describe(),
+        items=tuple(items),
+        files=covered,
+    )
+
+
+def _render(options: Any, renderer: Renderer, context: dict[str, Any], where: str) -> Any:
+    """Render every string in the options with the item's values."""
+    if isinstance(options, str):
+        if "{{" not in options and "{%" not in options:
+            return options
+        try:
+            return renderer.env.from_string(options).render(context)
+        except Exception as exc:  # an error in the template of a check's option
+            raise BlueprintError(f"{where}: option {options!r} cannot be rendered: {exc}.") from exc
+    if isinstance(options, list):
+        return [_render(value, renderer, context, where) for value in options]
+    if isinstance(options, dict):
+        return {key: _render(value, renderer, context, where) for key, value in options.items()}
+    return options
+
+
+def _quote(path: str) -> str:
+    import shlex
+
+    return shlex.quote(path)
+
+
+def _guard_trust(targets: Sequence[Target], phases: Sequence[PhaseChecks], trust: bool) -> None:
+    if trust:
+        return
+    origins = {phase.blueprint.name: phase.blueprint.origin for phase in phases}
+    untrusted = sorted(
+        {
+            f"{target.blueprint} ({target.description})"
+            for target in targets
+            if KINDS[target.kind].runs_commands and origins[target.blueprint] is not Origin.BUILT_IN
+        }
+    )
+    if untrusted:
+        raise UntrustedError(
+            "a blueprint that is not built in wants to run a command on this machine: "
+            + "; ".join(untrusted)
+            + ". Nothing was written. Read the blueprint, and if you trust it, run again "
+            "with --trust (or --no-check to skip its checks)."
+        )
+
+
+def _guard_tools(targets: Sequence[Target]) -> None:
+    missing: dict[str, tuple[Tool, set[str]]] = {}
+    for target in targets:
+        for tool in KINDS[target.kind].tools(target):
+            if not tool.available():
+                missing.setdefault(tool.name, (tool, set()))[1].add(
+                    f"{target.blueprint}: {target.description}"
+                )
+    if missing:
+        lines = [
+            f"  {name}: needed by {', '.join(sorted(checks))}. {tool.install}"
+            for name, (tool, checks) in sorted(missing.items())
+        ]
+        raise ToolMissingError(
+            "a check needs a tool that is not installed; nothing was written:\n"
+            + "\n".join(lines)
+            + "\nInstall it, or run with --no-check to skip the checks."
+        )

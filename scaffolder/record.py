@@ -1,0 +1,90 @@
+"""The record of the last run in a destination: ``.scaffold/last-run.json``.
+
+It is written with the run's files, in the same transaction, and says which
+blueprints rendered which items to which files — enough for ``scaffold check``
+to run the checks again. It holds no time stamp, so re-running the same run
+leaves it identical.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from scaffolder.blueprint import Blueprint, Origin
+from scaffolder.errors import ScaffoldError
+from scaffolder.render import RECORD, RenderedFile
+from scaffolder.variables import Item
+
+VERSION = 1
+
+
+@dataclass(frozen=True)
+class RecordedPhase:
+    name: str | None
+    blueprint: str  # its name when built in, else its folder
+    origin: Origin
+    items: tuple[Item, ...]
+    files: Mapping[int, tuple[str, ...]]  # item index -> files
+
+
+def record_file(
+    phases: Sequence[tuple[str | None, Blueprint, Sequence[Item]]],
+    files: Mapping[int, Sequence[str]],
+) -> RenderedFile:
+    """The record of a run, as a file of the change set."""
+    data = {
+        "version": VERSION,
+        "phases": [
+            {
+                "name": name,
+                "blueprint": _reference(blueprint),
+                "origin": blueprint.origin.value,
+                "items": [
+                    {
+                        "index": item.index,
+                        "number": item.number,
+                        "name": item.name,
+                        "values": dict(item.values),
+                        "files": list(files.get(item.index, ())),
+                    }
+                    for item in items
+                ],
+            }
+            for name, blueprint, items in phases
+        ],
+    }
+    text = json.dumps(data, indent=1, sort_keys=True, default=str) + "\n"
+    indexes = tuple(item.index for _, _, items in phases for item in items)
+    return RenderedFile(RECORD, text.encode("utf-8"), 0o644, PurePosixPath(RECORD.name), indexes)
+
+
+def _reference(blueprint: Blueprint) -> str:
+    return blueprint.name if blueprint.origin is Origin.BUILT_IN else str(blueprint.root.resolve())
+
+
+def read_record(destination: Path) -> tuple[RecordedPhase, ...]:
+    """The last run's record in ``destination``."""
+    path = Path(destination).joinpath(*RECORD.parts)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return tuple(_phase(phase) for phase in data["phases"])
+    except FileNotFoundError:
+        raise ScaffoldError(
+            f"{path}: no record of a run here. `scaffold check` re-runs the checks of the "
+            "last `scaffold new` or `scaffold batch` into this folder; give its --out."
+        ) from None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ScaffoldError(f"{path}: the record of the last run cannot be read ({exc}).") from exc
+
+
+def _phase(data: dict[str, Any]) -> RecordedPhase:
+    items = tuple(
+        Item(entry["index"], entry["values"], entry["name"], entry["number"], data["name"])
+        for entry in data["items"]
+    )
+    files = {entry["index"]: tuple(entry["files"]) for entry in data["items"]}
+    return RecordedPhase(data["name"], data["blueprint"], Origin(data["origin"]), items, files)
