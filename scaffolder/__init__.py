@@ -1,6 +1,6 @@
 """scaffolder: decide once, render N times, prove the output, never leave a half-written tree."""
 
-from scaffolder.api import blueprints, check, new, run
+from scaffolder.api import blueprints, check, new, run, test_blueprint
 from scaffolder.blueprint import Blueprint, load_blueprint
 from scaffolder.catalog import SearchPath, resolve_blueprint
 from scaffolder.errors import ScaffoldError, ValidationError
@@ -24,4 +24,5 @@ __all__ = [
     "new",
     "resolve_blueprint",
     "run",
+    "test_blueprint",
 ]

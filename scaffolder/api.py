@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from scaffolder.blueprint import Blueprint
 from scaffolder.catalog import Catalog, SearchPath, find_blueprints, resolve_blueprint, scan
-from scaffolder.errors import UsageError
+from scaffolder.errors import BlueprintError, UsageError
 from scaffolder.itemsfile import load_items_file
 from scaffolder.pipeline import Options, check_last_run, run_items, run_one
 from scaffolder.plan import ConflictPolicy
@@ -90,6 +91,34 @@ def check(out: str | Path = ".", *, trust: bool = False, jobs: int | None = None
     """Run the checks of the last run in ``out`` again."""
     options = Options(out=Path(out), trust=trust, jobs=jobs or os.cpu_count() or 1)
     return check_last_run(Path(out), options)
+
+
+def test_blueprint(
+    blueprint: str | Path | Blueprint,
+    *,
+    search: SearchPath | None = None,
+    keep: str | Path | None = None,
+    trust: bool = False,
+) -> list[Report]:
+    """Render each of a blueprint's examples into a fresh folder and run its checks.
+
+    One report per example, in order. The folders are temporary unless ``keep``
+    names a folder to render them in (``example-1``, ``example-2``, …).
+    """
+    if not isinstance(blueprint, Blueprint):
+        blueprint = resolve_blueprint(blueprint, search)
+    if not blueprint.examples:
+        raise BlueprintError(
+            f"{blueprint.root / 'blueprint.yaml'}: no `examples:` to test. "
+            "Add sample items: they document the blueprint and are its own test."
+        )
+    reports = []
+    with tempfile.TemporaryDirectory(prefix="scaffold-test-") as temporary:
+        base = Path(keep) if keep is not None else Path(temporary)
+        for number, example in enumerate(blueprint.examples, start=1):
+            options = Options(out=base / f"example-{number}", trust=trust)
+            reports.append(run_one(blueprint, dict(example), options))
+    return reports
 
 
 def blueprints(search: SearchPath | None = None) -> list[Blueprint]:

@@ -53,6 +53,8 @@ class Check:
                 parts.append(", ".join(value) if isinstance(value, list) else str(value))
             elif value is True:
                 parts.append(key)
+            elif isinstance(value, list):
+                parts.append(f"{key}={','.join(map(str, value))}")
             else:
                 parts.append(f"{key}={value}")
         return f"{self.kind} {', '.join(parts)}".strip()
@@ -124,7 +126,7 @@ def load_blueprint(root: Path, origin: Origin = Origin.PATH) -> Blueprint:
     if not manifest_path.is_file():
         raise BlueprintError(
             f"{root}: not a blueprint (no {MANIFEST}). A blueprint is a folder with "
-            f"{MANIFEST} and a {TEMPLATE_DIR}/ folder; `scaffold blueprint init NAME` makes one."
+            f"{MANIFEST} and a {TEMPLATE_DIR}/ folder (see docs/authoring-blueprints.md)."
         )
     document = load_yaml(manifest_path)
     _validate_manifest(document)

@@ -209,9 +209,14 @@ class Transaction:
         return _finish(journal, self._writes, fs)
 
     def roll_back(self) -> None:
-        """Restore every file to what it was before the run."""
+        """Restore every file to what it was before the run.
+
+        The checks ran in between and may have left files (caches, test output) in
+        folders this run created; all of those are new, so the folders go whole.
+        """
         if self._journal is not None:
             _rollback(self._journal, self._fs)
+            _purge(self._journal.destination, self._journal.created_dirs, self._fs)
 
 
 def write(plan: Plan, fs: FileSystem | None = None) -> Transaction:
@@ -380,6 +385,24 @@ def _discard(journal: _Journal, fs: FileSystem, created: list[str] | None = None
 
 
 _JOURNAL_DIRS = [RESERVED.parent.as_posix(), RESERVED.as_posix()]
+
+
+def _purge(destination: Path, created: list[str], fs: FileSystem) -> None:
+    """Remove, innermost first, the ``created`` folders with whatever is left in them."""
+    for relative in reversed(created):
+        folder = Path(os.path.normpath(destination / relative))
+        if not folder.is_dir() or folder.is_symlink():
+            continue
+        for root, folders, files in os.walk(folder, topdown=False):
+            for name in files:
+                fs.remove(Path(root) / name)
+            for name in folders:
+                inner = Path(root) / name
+                if inner.is_symlink():
+                    fs.remove(inner)
+                else:
+                    fs.remove_dir(inner)
+        fs.remove_dir(folder)
 
 
 def _remove_empty_dirs(destination: Path, created: list[str], fs: FileSystem) -> None:

@@ -144,7 +144,7 @@ def _render_and_commit(
         return report()
     transaction = write(planned, fs)
     try:
-        results = run_checks(targets, destination=str(options.out), jobs=options.jobs)
+        results = run_checks(targets, destination=str(options.out))
     except BaseException:
         transaction.roll_back()
         raise
@@ -167,7 +167,7 @@ def check_last_run(destination: Path, options: Options, search: SearchPath | Non
             blueprint = load_blueprint(Path(recorded.blueprint), recorded.origin)
         phases.append(PhaseChecks(recorded.name, blueprint, recorded.items, recorded.files))
     targets = prepare_checks(phases, trust=options.trust)
-    results = run_checks(targets, destination=str(destination), jobs=options.jobs)
+    results = run_checks(targets, destination=str(destination))
     return check_report(destination, results, recovery, time.perf_counter() - started)
 
 

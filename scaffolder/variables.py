@@ -170,9 +170,25 @@ def _fill_defaults(
     yield from _PROPERTIES(validator, properties, instance, schema)
 
 
+def _pattern_to_the_end(
+    validator: Validator, pattern: str, instance: Any, schema: Mapping[str, Any]
+) -> Iterator[SchemaViolation]:
+    """The ``pattern`` rule with JSON Schema's (ECMA-262) ``$``: the end of the text.
+
+    Python's ``$`` also matches before a final newline, so ``^[a-z]+$`` would let
+    ``"users\n"`` (a YAML ``|`` block, say) through into file names and code.
+    """
+    if isinstance(instance, str) and instance.endswith("\n") and re.search(r"(?<!\\)\$$", pattern):
+        if not re.search(pattern[:-1] + r"\Z", instance):
+            yield SchemaViolation(f"{instance!r} does not match {pattern!r}")
+        return
+    yield from _PATTERN(validator, pattern, instance, schema)
+
+
 _PROPERTIES = Draft202012Validator.VALIDATORS["properties"]
+_PATTERN = Draft202012Validator.VALIDATORS["pattern"]
 DefaultingValidator = validators.extend(  # type: ignore[no-untyped-call]
-    Draft202012Validator, {"properties": _fill_defaults}
+    Draft202012Validator, {"properties": _fill_defaults, "pattern": _pattern_to_the_end}
 )
 
 

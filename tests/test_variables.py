@@ -172,3 +172,10 @@ def test_data_file(tmp_path: Path) -> None:
     (tmp_path / "list.yaml").write_text("- a\n")
     with pytest.raises(Exception, match="holds one mapping"):
         read_data_file(tmp_path / "list.yaml")
+
+
+def test_a_pattern_ending_in_dollar_rejects_a_trailing_newline(blueprint) -> None:
+    # JSON Schema patterns are ECMA-262: `$` is the end of the text, not "before a last \n"
+    with pytest.raises(ValidationError, match=r"'users\\n' does not match '\^\[a-z\]\+\$'"):
+        validate_item(blueprint, {"resource": "users\n", "count": 1})
+    assert validate_item(blueprint, {"resource": "users", "count": 1}).values["resource"] == "users"

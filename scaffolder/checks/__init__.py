@@ -10,15 +10,25 @@ a phase whose checks fail stops the ones after it.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from scaffolder.blueprint import Blueprint, Check, Origin
 from scaffolder.checks.kinds import KINDS
-from scaffolder.checks.model import CheckResult, CheckStatus, ItemTarget, Target, Tool
+from scaffolder.checks.model import (
+    CheckProblem,
+    CheckResult,
+    CheckStatus,
+    Findings,
+    ItemTarget,
+    Target,
+    Tool,
+)
 from scaffolder.errors import BlueprintError, ScaffoldError
 from scaffolder.render import Renderer
 from scaffolder.variables import Item
@@ -67,20 +77,24 @@ def prepare(phases: Sequence[PhaseChecks], *, trust: bool = False) -> tuple[Targ
         contexts = {item.index: renderer.context(item) for item in phase.items}
         for check in phase.blueprint.checks:
             targets.append(_target(phase, check, renderer, contexts))
-    _guard_trust(targets, phases, trust)
+    _guard_trust(targets, trust)
     _guard_tools(targets)
     return tuple(targets)
 
 
-def run(targets: Sequence[Target], *, destination: str, jobs: int = 4) -> tuple[CheckResult, ...]:
-    """Run the checks, phase by phase; a failing phase stops the phases after it."""
+def run(targets: Sequence[Target], *, destination: str) -> tuple[CheckResult, ...]:
+    """Run the checks, phase by phase; a failing phase stops the phases after it.
+
+    Every check of a phase starts at once: a phase has a handful of checks, each running
+    in-process or waiting on its own process.
+    """
     results: list[CheckResult] = []
     failed_phase: str | None = None
     for phase, group in _by_phase(targets):
         if failed_phase is not None:
             results.extend(_not_run(target, failed_phase) for target in group)
             continue
-        with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(group)))) as pool:
+        with ThreadPoolExecutor(max_workers=len(group)) as pool:
             found = list(pool.map(lambda target: _run_one(target, destination), group))
         results.extend(found)
         if any(result.status is CheckStatus.FAILED for result in found):
@@ -90,19 +104,41 @@ def run(targets: Sequence[Target], *, destination: str, jobs: int = 4) -> tuple[
 
 def _run_one(target: Target, destination: str) -> CheckResult:
     started = time.perf_counter()
-    outcome = KINDS[target.kind].run(target, destination)
+    # `scaffold check` runs on files that may have gone since the run that wrote them
+    missing = [f for f in target.files if not (Path(destination) / f).is_file()]
+    gone = tuple(CheckProblem("the file is missing", f) for f in missing)
+    try:
+        if missing and len(missing) == len(target.files):
+            outcome = Findings()  # nothing left to check
+        else:
+            outcome = KINDS[target.kind].run(_without(target, missing), destination)
+    except OSError as exc:  # unreadable files, a tool that cannot start
+        outcome = Findings((CheckProblem(f"{exc.strerror or exc}", exc.filename),), str(exc))
+    problems = gone + outcome.problems
     return CheckResult(
         blueprint=target.blueprint,
         phase=target.phase,
         kind=target.kind,
         description=target.description,
         files=target.files,
-        status=CheckStatus.FAILED if outcome.problems else CheckStatus.PASSED,
+        status=CheckStatus.FAILED if problems else CheckStatus.PASSED,
         seconds=time.perf_counter() - started,
         output=outcome.output,
-        problems=outcome.problems,
+        problems=problems,
         processes=outcome.processes,
     )
+
+
+def _without(target: Target, missing: Sequence[str]) -> Target:
+    if not missing:
+        return target
+    gone = set(missing)
+    items = tuple(
+        dataclasses.replace(item, files=tuple(f for f in item.files if f not in gone))
+        for item in target.items
+    )
+    files = tuple(f for f in target.files if f not in gone)
+    return dataclasses.replace(target, items=items, files=files)
 
 
 def _not_run(target: Target, failed_phase: str) -> CheckResult:
@@ -141,10 +177,14 @@ def _target(
     items = []
     for item in phase.items:
         files = phase.files.get(item.index, ())
-        context = {**contexts[item.index], "files": " ".join(_quote(f) for f in files)}
-        options = kind.options(_render(check.options, renderer, context, where), where)
+        context = contexts[item.index]
+        rendered = _render(check.options, renderer, _with(context, files), where)
+        options = kind.options(rendered, where)
         selected = tuple(f for f in files if kind.applies(f, options))
-        items.append(ItemTarget(item.index, item.name, options, selected))
+        if selected != files:  # `{{ files }}` is the files the check covers, not every file
+            rendered = _render(check.options, renderer, _with(context, selected), where)
+            options = kind.options(rendered, where)
+        items.append(ItemTarget(item.index, item.name, options, selected, item.label))
     covered = tuple(sorted({f for item in items for f in item.files}))
     return Target(
         blueprint=phase.blueprint.name,
@@ -154,7 +194,12 @@ def _target(
         description=check.describe(),
         items=tuple(items),
         files=covered,
+        built_in=phase.blueprint.origin is Origin.BUILT_IN,
     )
+
+
+def _with(context: dict[str, Any], files: Sequence[str]) -> dict[str, Any]:
+    return {**context, "files": " ".join(_quote(f) for f in files)}
 
 
 def _render(options: Any, renderer: Renderer, context: dict[str, Any], where: str) -> Any:
@@ -179,23 +224,24 @@ def _quote(path: str) -> str:
     return shlex.quote(path)
 
 
-def _guard_trust(targets: Sequence[Target], phases: Sequence[PhaseChecks], trust: bool) -> None:
+def _guard_trust(targets: Sequence[Target], trust: bool) -> None:
     if trust:
         return
-    origins = {phase.blueprint.name: phase.blueprint.origin for phase in phases}
+    # Each target knows its own blueprint's origin: a built-in blueprint that happens to
+    # share a name with a local one (two phases of a plan) must not vouch for it.
     untrusted = sorted(
         {
             f"{target.blueprint} ({target.description})"
             for target in targets
-            if KINDS[target.kind].runs_commands and origins[target.blueprint] is not Origin.BUILT_IN
+            if KINDS[target.kind].runs_commands and not target.built_in
         }
     )
     if untrusted:
         raise UntrustedError(
             "a blueprint that is not built in wants to run a command on this machine: "
             + "; ".join(untrusted)
-            + ". Nothing was written. Read the blueprint, and if you trust it, run again "
-            "with --trust (or --no-check to skip its checks)."
+            + ". Nothing was run or written. Read the blueprint; if you trust it, run again "
+            "with --trust."
         )
 
 

@@ -27,7 +27,7 @@ import yaml
 from jsonschema import validators
 from jsonschema.exceptions import SchemaError
 
-from scaffolder.checks.model import CheckProblem, Findings, Target, Tool
+from scaffolder.checks.model import CheckProblem, Findings, ItemTarget, Target, Tool
 from scaffolder.errors import BlueprintError
 
 TIMEOUT = 600  # seconds a check's process may take, unless its options say otherwise
@@ -46,15 +46,28 @@ def spawn(argv: list[str], cwd: str, timeout: float) -> subprocess.CompletedProc
     """Start one of a check's processes, with the destination importable and no bytecode
     written into it (a rolled-back run must leave no ``__pycache__`` behind)."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (cwd, env.get("PYTHONPATH")) if p)
+    # absolute: a relative destination (`--out svc`) seen from inside it would be svc/svc
+    here = os.path.abspath(cwd)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH")) if p)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     try:
         return subprocess.run(
             argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
         )
     except subprocess.TimeoutExpired as exc:
-        output = (exc.stdout or "") if isinstance(exc.stdout, str) else ""
-        return subprocess.CompletedProcess(argv, -1, output, f"timed out after {timeout:.0f}s")
+        # the partial output comes back as bytes, whatever text=True says
+        output = "".join(_text(part) for part in (exc.stdout, exc.stderr))
+        return subprocess.CompletedProcess(
+            argv, -1, output, f"timed out after {timeout:.0f}s (options: timeout)"
+        )
+    except OSError as exc:  # found by the tool guard, but gone or not executable since
+        return subprocess.CompletedProcess(argv, 127, "", f"cannot start {argv[0]}: {exc}")
+
+
+def _text(output: str | bytes | None) -> str:
+    if isinstance(output, bytes):
+        return output.decode("utf-8", "replace")
+    return output or ""
 
 
 def _module_tool(name: str) -> Tool:
@@ -82,7 +95,19 @@ class Kind:
                 f"{where}: unknown option {', '.join(sorted(unknown))}; "
                 f"known: {', '.join(sorted(self.option_names))}."
             )
-        return raw
+        options = dict(raw)
+        if isinstance(options.get("requires"), str):  # `requires: fastapi`, one module
+            options["requires"] = [options["requires"]]
+        if not all(isinstance(n, str) and n for n in options.get("requires", ())):
+            raise BlueprintError(f"{where}: requires must list module names, e.g. [fastapi].")
+        if "timeout" in options:
+            try:
+                options["timeout"] = float(options["timeout"])
+            except (TypeError, ValueError):
+                options["timeout"] = -1.0
+            if not options["timeout"] > 0:
+                raise BlueprintError(f"{where}: timeout must be a number of seconds, above 0.")
+        return options
 
     def applies(self, path: str, options: Mapping[str, Any]) -> bool:
         pattern = options.get("files")
@@ -235,11 +260,50 @@ def _as_schema(document: Any, path: str, examples: bool) -> list[CheckProblem]:
     return problems
 
 
+class Markdown(Kind):
+    """Generated Markdown pages have the required sections (headings, at any level)."""
+
+    name = "markdown"
+    suffixes = (".md",)
+    option_names = Kind.option_names | {"sections"}
+
+    def options(self, raw: Any, where: str) -> dict[str, Any]:
+        if isinstance(raw, list):
+            raw = {"sections": raw}
+        options = super().options(raw, where)
+        sections = options.get("sections")
+        if not isinstance(sections, list) or not all(isinstance(s, str) for s in sections):
+            raise BlueprintError(f"{where}: list the required sections, e.g. `sections: [Usage]`.")
+        return options
+
+    def run(self, target: Target, destination: str) -> Findings:
+        problems = []
+        for item in target.items:
+            for path in item.files:
+                text = _read(destination, path).decode("utf-8")
+                headings = {
+                    match.group(1).strip().lower()
+                    for match in re.finditer(
+                        r"^#{1,6}\s+(.+?)\s*#*\s*$", _outside_fences(text), re.M
+                    )
+                }
+                missing = [s for s in item.options["sections"] if s.lower() not in headings]
+                if missing:
+                    problems.append(CheckProblem(f"missing sections: {', '.join(missing)}", path))
+        return Findings(tuple(problems))
+
+
+def _outside_fences(text: str) -> str:
+    """The Markdown without its fenced code blocks (a `# comment` there is no heading)."""
+    return re.sub(r"^(```|~~~).*?^\1[^\n]*$", "", text, flags=re.M | re.S)
+
+
 class Import(Kind):
     """Named modules import, in one process with the destination on ``sys.path``."""
 
     name = "import"
     option_names = Kind.option_names | {"modules"}
+    _MARKER = "\n--scaffold-import-verdict--"
     _SCRIPT = (
         "import importlib, json, sys, traceback\n"
         "failed = {}\n"
@@ -248,7 +312,9 @@ class Import(Kind):
         "        importlib.import_module(name)\n"
         "    except BaseException:\n"
         "        failed[name] = traceback.format_exc()\n"
-        "print(json.dumps(failed))\n"
+        "sys.stdout.flush()\n"
+        # the real stdout, even if a module replaced sys.stdout
+        f"sys.__stdout__.write({_MARKER!r} + json.dumps(failed) + '\\n')\n"
     )
 
     def options(self, raw: Any, where: str) -> dict[str, Any]:
@@ -270,12 +336,21 @@ class Import(Kind):
         result = spawn(
             [sys.executable, "-c", self._SCRIPT, *modules], destination, self.timeout(target)
         )
+        printed, marker, verdict = result.stdout.rpartition(self._MARKER)
         try:
-            failed: dict[str, str] = json.loads(result.stdout.strip().splitlines()[-1])
-        except (ValueError, IndexError):
+            if not marker:
+                raise ValueError("no verdict")
+            failed: dict[str, str] = json.loads(verdict)
+        except ValueError:
+            output = (result.stdout + result.stderr).strip()
             return Findings(
-                (CheckProblem(f"the import check did not finish: {result.stderr[-TRIM:]}"),),
-                result.stderr,
+                (
+                    CheckProblem(
+                        f"the import check did not finish (exit code {result.returncode}): "
+                        f"{output[-TRIM:]}"
+                    ),
+                ),
+                output,
                 1,
             )
         problems = [
@@ -285,7 +360,8 @@ class Import(Kind):
             )
             for name, trace in failed.items()
         ]
-        return Findings(tuple(problems), "\n".join(failed.values()), 1)
+        output = "\n".join([*([printed.strip()] if printed.strip() else []), *failed.values()])
+        return Findings(tuple(problems), output, 1)
 
 
 def _module_file(destination: str, module: str) -> str | None:
@@ -325,18 +401,27 @@ class Pytest(Kind):
         return [_module_tool("pytest"), *super().tools(target)]
 
     def run(self, target: Target, destination: str) -> Findings:
-        if not target.files:
-            return Findings((CheckProblem("the run wrote no test files for pytest to collect"),))
+        if not target.files:  # e.g. a blueprint whose tests are optional, and were left out
+            expecting = [i.label or f"item {i.index}" for i in target.items if _expects_tests(i)]
+            if not expecting:
+                return Findings(output="no test files in this run: nothing to collect")
+            message = (
+                f"no test files were written, but tests are expected for {', '.join(expecting)}"
+            )
+            return Findings((CheckProblem(message),))
         run_tests = any(item.options.get("run") for item in target.items)
         mode = ["-rA"] if run_tests else ["--collect-only"]
         argv = [
             sys.executable,
-            "-m",
-            "pytest",
+            "-c",
+            _PYTEST_SCRIPT,
             "-q",
             "-p",
             "no:cacheprovider",
+            # test ids relative to the destination, even below another project's pytest.ini
+            f"--rootdir={Path(destination).resolve()}",
             *mode,
+            "--",
             *target.files,
         ]
         result = spawn(argv, destination, self.timeout(target))
@@ -349,7 +434,7 @@ class Pytest(Kind):
             problems.extend(_pytest_failures(output, result.returncode, run_tests))
         for item in target.items:
             count = sum(collected[f] for f in item.files)
-            label = f"item {item.index}" + (f" ({item.name})" if item.name else "")
+            label = item.label or f"item {item.index}" + (f" ({item.name})" if item.name else "")
             where = ", ".join(item.files) or None
             exact, least = item.options.get("exact"), item.options.get("min_tests")
             if exact is not None and count != exact:
@@ -359,6 +444,51 @@ class Pytest(Kind):
                 message = f"{label}: {count} tests collected, at least {least} expected"
                 problems.append(CheckProblem(message, where))
         return Findings(tuple(problems), output, 1)
+
+
+# pytest collects each file named on its command line by walking to it from the root again,
+# so that N files cost N x N collector nodes (minutes for a few thousand). The script names
+# the destination once and prunes the walk to the run's files, which it collects whether or
+# not their names match `python_files`, as pytest does with files it is given.
+_PYTEST_SCRIPT = """\
+import os, sys
+import pytest
+
+split = sys.argv.index("--")
+root = os.getcwd()
+files = {os.path.normpath(os.path.join(root, name)) for name in sys.argv[split + 1:]}
+folders = {os.path.dirname(name) for name in files}
+for folder in list(folders):
+    while folder != root and os.path.dirname(folder) != folder:
+        folder = os.path.dirname(folder)
+        folders.add(folder)
+
+
+class TheRunsFiles:
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_ignore_collect(self, collection_path):
+        path = str(collection_path)
+        if path in files or path in folders:
+            return False
+        if collection_path.name in ("__init__.py", "conftest.py"):
+            return None
+        return True
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_collect_file(self, file_path, parent):
+        outcome = yield
+        if not outcome.get_result() and str(file_path) in files and file_path.suffix == ".py":
+            ihook = parent.session.gethookproxy(file_path)
+            module = ihook.pytest_pycollect_makemodule(module_path=file_path, parent=parent)
+            outcome.force_result([module] if module is not None else [])
+
+
+sys.exit(pytest.main([*sys.argv[1:split], root], plugins=[TheRunsFiles()]))
+"""
+
+
+def _expects_tests(item: ItemTarget) -> bool:
+    return bool(item.options.get("exact", 0) > 0 or item.options.get("min_tests", 0) > 0)
 
 
 _TEST_ID = re.compile(r"^(?:(?:PASSED|FAILED|ERROR|XFAIL|XPASS|SKIPPED) )?([^\s:]+\.py)::\S")
@@ -390,38 +520,114 @@ def _pytest_failures(output: str, code: int, run_tests: bool) -> list[CheckProbl
 
 
 class Sqlite(Kind):
-    """SQL migrations apply to an in-memory SQLite database: every ``up`` in order, then
-    every ``down`` in reverse, which must leave no table behind."""
+    """SQL migrations apply to an in-memory SQLite database: every ``up`` in path order,
+    then every ``down`` in reverse — and each down must put the schema back exactly as it
+    was before its up (tables and their columns, indexes, views, triggers)."""
 
     name = "sqlite"
     suffixes = (".sql",)
     option_names = Kind.option_names | {"up", "down"}
 
     def run(self, target: Target, destination: str) -> Findings:
-        options = target.items[0].options if target.items else {}
-        up = options.get("up", "*up.sql")
-        down = options.get("down", "*down.sql")
-        ups = sorted(f for f in target.files if fnmatch.fnmatch(f, up))
-        downs = sorted((f for f in target.files if fnmatch.fnmatch(f, down)), reverse=True)
+        ups: set[str] = set()
+        downs: set[str] = set()
+        patterns: set[str] = set()
+        for item in target.items:  # each item's own patterns, over its own files
+            up, down = item.options.get("up", "*up.sql"), item.options.get("down", "*down.sql")
+            patterns.add(repr(up))
+            ups.update(f for f in item.files if fnmatch.fnmatch(f, up))
+            downs.update(f for f in item.files if fnmatch.fnmatch(f, down))
         if not ups:
+            message = f"no migration matches {', '.join(sorted(patterns))} among the run's files"
+            return Findings((CheckProblem(message),))
+        ordered = sorted(ups)
+        pairs = {up: _down_of(up, downs) for up in ordered}
+        unpaired = [up for up, down in pairs.items() if down is None]
+        if downs and unpaired:
             return Findings(
-                (CheckProblem(f"no migration matches {up!r} among the run's .sql files"),)
+                tuple(CheckProblem("no down migration undoes it", up) for up in unpaired)
             )
         database = sqlite3.connect(":memory:")
         try:
-            for path in [*ups, *downs]:
-                try:
-                    database.executescript(_read(destination, path).decode("utf-8"))
-                except sqlite3.Error as exc:
-                    return Findings((CheckProblem(f"SQLite: {exc}", path),))
-            left = [row[0] for row in database.execute(_USER_TABLES)]
+            before: dict[str, _Schema] = {}
+            for up in ordered:
+                before[up] = _schema(database)
+                if problem := _apply(database, destination, up):
+                    return Findings((problem,))
+            for up in reversed(ordered):
+                down = pairs[up]
+                if down is None:
+                    continue
+                if problem := _apply(database, destination, down):
+                    return Findings((problem,))
+                difference = _compare(before[up], _schema(database))
+                if difference:
+                    message = f"does not undo {up}: {difference}"
+                    return Findings((CheckProblem(message, down),))
         finally:
             database.close()
-        if downs and left:
-            return Findings(
-                (CheckProblem(f"after every down migration, tables remain: {', '.join(left)}"),)
-            )
         return Findings()
+
+
+_Schema = dict[tuple[str, str], tuple[Any, ...]]
+
+
+def _apply(database: sqlite3.Connection, destination: str, path: str) -> CheckProblem | None:
+    try:
+        database.executescript(_read(destination, path).decode("utf-8"))
+    except sqlite3.Error as exc:
+        return CheckProblem(f"SQLite: {exc}", path)
+    return None
+
+
+def _schema(database: sqlite3.Connection) -> _Schema:
+    """Every table (with its columns and indexes), index, view and trigger, by kind and name."""
+    schema: _Schema = {}
+    for kind, name, sql in database.execute(_USER_OBJECTS):
+        if kind == "table":
+            columns = tuple(database.execute(f"PRAGMA table_info({_quoted(name)})"))
+            indexes = tuple(sorted(database.execute(f"PRAGMA index_list({_quoted(name)})")))
+            schema[(kind, name)] = (columns, indexes)
+        else:
+            schema[(kind, name)] = (sql,)
+    return schema
+
+
+def _compare(expected: _Schema, actual: _Schema) -> str:
+    left = sorted(f"{kind} {name}" for kind, name in actual.keys() - expected.keys())
+    gone = sorted(f"{kind} {name}" for kind, name in expected.keys() - actual.keys())
+    changed = sorted(
+        f"{kind} {name}"
+        for (kind, name) in expected.keys() & actual.keys()
+        if expected[(kind, name)] != actual[(kind, name)]
+    )
+    parts = [
+        f"{label}: {', '.join(names)}"
+        for label, names in (("left behind", left), ("missing", gone), ("changed", changed))
+        if names
+    ]
+    return "; ".join(parts)
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+_USER_OBJECTS = (
+    "SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name"
+)
+
+
+def _down_of(up_path: str, downs: set[str]) -> str | None:
+    """The down migration beside an up one (``0003_x.up.sql`` -> ``0003_x.down.sql``)."""
+    folder, _, name = up_path.rpartition("/")
+    for up, down in (("up", "down"), ("UP", "DOWN"), ("Up", "Down")):
+        head, found, tail = name.rpartition(up)
+        if found:
+            candidate = f"{folder}/{head}{down}{tail}" if folder else f"{head}{down}{tail}"
+            if candidate in downs:
+                return candidate
+    return None
 
 
 class Command(Kind):
@@ -438,6 +644,12 @@ class Command(Kind):
         options = super().options(raw, where)
         if not isinstance(options.get("run"), str) or not options["run"].strip():
             raise BlueprintError(f"{where}: give the command to run, e.g. `command: ruff check .`.")
+        try:
+            shlex.split(options["run"])
+        except ValueError as exc:  # e.g. a value with a quote in it, rendered into the line
+            raise BlueprintError(
+                f"{where}: the command {options['run']!r} cannot be split into arguments: {exc}."
+            ) from None
         return options
 
     def applies(self, path: str, options: Mapping[str, Any]) -> bool:
@@ -448,7 +660,11 @@ class Command(Kind):
         return [shlex.split(line) for line in lines]
 
     def tools(self, target: Target) -> list[Tool]:
+        # A program given by its path (`./scripts/check.sh`) is found from the destination
+        # when the check runs, and the run may be what writes it: only bare names are
+        # looked up on PATH beforehand.
         programs = sorted({argv[0] for argv in self._commands(target) if argv})
+        programs = [p for p in programs if "/" not in p and os.sep not in p]
         found = [Tool(p, _on_path(p), f"Install {p} and put it on PATH.") for p in programs]
         return [*found, *super().tools(target)]
 
@@ -460,19 +676,16 @@ class Command(Kind):
             output = (result.stdout + result.stderr).strip()
             outputs.append(f"$ {shlex.join(argv)}\n{output}")
             if result.returncode != 0:
-                problems.append(
-                    CheckProblem(
-                        f"`{shlex.join(argv)}` exited with {result.returncode}: {output[-TRIM:]}"
-                    )
-                )
+                # the last line says most; the whole output is the check's output
+                last = output.splitlines()[-1].strip()[-TRIM:] if output else ""
+                message = f"`{shlex.join(argv)}` exited with {result.returncode}"
+                problems.append(CheckProblem(f"{message}: {last}" if last else message))
         return Findings(tuple(problems), "\n".join(outputs), len(commands))
 
 
 def _on_path(program: str) -> Callable[[], bool]:
     return lambda: shutil.which(program) is not None
 
-
-_USER_TABLES = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
 
 KINDS: dict[str, Kind] = {
     kind.name: kind
@@ -482,6 +695,7 @@ KINDS: dict[str, Kind] = {
         Parse("json", (".json",), json.loads),
         Parse("toml", (".toml",), tomllib.loads),
         JsonSchema(),
+        Markdown(),
         Import(),
         Pytest(),
         Sqlite(),

@@ -35,6 +35,7 @@ class ItemTarget:
     name: str | None
     options: Any
     files: tuple[str, ...]
+    label: str = ""  # how messages name the item: ``phase api, item 3 (users)``
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class Target:
     description: str
     items: tuple[ItemTarget, ...]
     files: tuple[str, ...]
+    built_in: bool = False  # declared by a built-in blueprint: its commands need no --trust
 
 
 @dataclass(frozen=True)

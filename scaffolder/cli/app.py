@@ -223,6 +223,34 @@ def _finish(report: Report, json_output: bool, *, batch: bool = False) -> None:
     raise typer.Exit(report.exit_code)
 
 
+blueprint_app = typer.Typer(
+    name="blueprint", help="Author and test blueprints.", no_args_is_help=True
+)
+app.add_typer(blueprint_app)
+
+
+@blueprint_app.command("test")
+def blueprint_test(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(metavar="BLUEPRINT", help="Blueprint name or folder.")],
+    keep: Annotated[
+        Path | None,
+        typer.Option("--keep", help="Render the examples here (example-1, …) and keep them."),
+    ] = None,
+    trust: TrustOption = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Render each of a blueprint's examples in a fresh folder and run its checks."""
+    with handled(json_output=json_output, verbose=_verbose(ctx)):
+        reports = api.test_blueprint(name, keep=keep, trust=trust)
+    failed = [number for number, r in enumerate(reports, start=1) if r.exit_code]
+    if json_output:
+        output.print_json({"examples": [r.to_json() for r in reports], "failed": failed})
+    else:
+        output.draw_blueprint_test(name, reports, output.console())
+    raise typer.Exit(1 if failed else 0)
+
+
 def _one_blueprint(name: str | None, option: str | None) -> str:
     if name and option and name != option:
         raise UsageError(f"two blueprints given ({name!r} and --blueprint {option!r}); give one.")

@@ -123,6 +123,11 @@ OUTPUT_LINES = 12  # lines of a failed tool's output shown; --json has all of it
 
 def draw_checks(report: Report, out: Console, *, verdict: bool = True) -> None:
     """A row per check (files covered, result, time), then what each failure found."""
+    if verdict and report.recovery.rolled_back:  # `scaffold check` on its own
+        out.print(
+            f"[yellow]recovered[/] an interrupted run in {escape(str(report.destination))}: "
+            "its partial changes were rolled back"
+        )
     phases = any(check.phase for check in report.checks)
     table = Table(box=box.SIMPLE_HEAD, title="checks", title_justify="left")
     for name in (["phase"] if phases else []) + ["blueprint", "check"]:
@@ -231,6 +236,27 @@ class BatchProgress:
             task, completed=done.batch, batch=done.batch, items=done.items, files=done.files
         )
         self.bar.refresh()
+
+
+def draw_blueprint_test(name: str, reports: list[Report], out: Console) -> None:
+    """A line per example; the checks of those that failed."""
+    for number, report in enumerate(reports, start=1):
+        label = report.items[0].name if report.items and report.items[0].name else ""
+        checks = len(report.checks)
+        if report.exit_code == 0:
+            out.print(
+                f"[green]passed[/]  example {number} {escape(label)}: {len(report.files)} "
+                f"files, {checks} check{'s' if checks != 1 else ''}"
+            )
+        else:
+            out.print(f"[bold red]failed[/]  example {number} {escape(label)}:")
+            if report.checks:
+                draw_checks(report, out, verdict=False)
+            else:
+                out.print(f"  {report.outcome.value}")
+    failed = sum(1 for r in reports if r.exit_code)
+    verdict = f"[bold red]{failed} failed[/]" if failed else "[green]all passed[/]"
+    out.print(f"{escape(name)}: {len(reports)} examples, {verdict}")
 
 
 def draw_blueprints(blueprints: list[Blueprint], out: Console) -> None:
