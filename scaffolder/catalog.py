@@ -9,7 +9,7 @@ then the built-in ones.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,22 +53,28 @@ def scan(search: SearchPath | None = None) -> Catalog:
 
     A broken blueprint does not hide the others: its error is kept in ``broken``.
     """
-    search = SearchPath.default() if search is None else search
     found: dict[str, Blueprint] = {}
     broken: list[BlueprintError] = []
+    for _, loaded in _candidates(search):
+        if isinstance(loaded, Blueprint):
+            found.setdefault(loaded.name, loaded)
+        else:
+            broken.append(BlueprintError(loaded.message))
+    return Catalog(tuple(found[name] for name in sorted(found)), tuple(broken))
+
+
+def _candidates(search: SearchPath | None) -> Iterator[tuple[Path, Blueprint | ScaffoldError]]:
+    """Every blueprint folder, nearest first, with the blueprint or why it did not load."""
+    search = SearchPath.default() if search is None else search
     for folder, origin in search.folders:
         if not folder.is_dir():
             continue
         for candidate in sorted(folder.iterdir()):
-            if not is_blueprint_dir(candidate):
-                continue
-            try:
-                blueprint = load_blueprint(candidate, origin)
-            except ScaffoldError as error:
-                broken.append(BlueprintError(error.message))
-                continue
-            found.setdefault(blueprint.name, blueprint)
-    return Catalog(tuple(found[name] for name in sorted(found)), tuple(broken))
+            if is_blueprint_dir(candidate):
+                try:
+                    yield candidate, load_blueprint(candidate, origin)
+                except ScaffoldError as error:
+                    yield candidate, error
 
 
 def find_blueprints(search: SearchPath | None = None) -> list[Blueprint]:
@@ -86,20 +92,12 @@ def resolve_blueprint(reference: str | Path, search: SearchPath | None = None) -
             return load_blueprint(as_path, Origin.PATH)
         raise BlueprintError(f"{text}: no such blueprint folder.")
     # by the name in the manifest, nearest folder first: the blueprint `scaffold list` shows
-    for folder, origin in search.folders:
-        if not folder.is_dir():
-            continue
-        for candidate in sorted(folder.iterdir()):
-            if not is_blueprint_dir(candidate):
-                continue
-            try:
-                blueprint = load_blueprint(candidate, origin)
-            except ScaffoldError:
-                if candidate.name == text:  # most likely the one asked for: say what is wrong
-                    raise
-                continue
-            if blueprint.name == text:
-                return blueprint
+    for candidate, loaded in _candidates(search):
+        if isinstance(loaded, ScaffoldError):
+            if candidate.name == text:  # most likely the one asked for: say what is wrong
+                raise loaded
+        elif loaded.name == text:
+            return loaded
     if is_blueprint_dir(as_path):
         return load_blueprint(as_path, Origin.PATH)
     names = ", ".join(b.name for b in find_blueprints(search)) or "none"

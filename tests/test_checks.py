@@ -1108,7 +1108,7 @@ def test_missing_required_module_stops_before_writing(
         new(blueprint, out)
     message = caught.value.message
     assert "nope_module_xyz" in message
-    assert "demo: import app.{{ name }}" in message  # the check, as declared
+    assert "demo: import app.alpha" in message  # the check, as rendered for its one item
     assert "pip install nope_module_xyz" in message
     assert "nothing was written" in message
     assert snapshot(out) == before

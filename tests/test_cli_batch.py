@@ -108,6 +108,7 @@ def test_json_prints_only_the_report(tmp_path: Path) -> None:
     assert [(s["phase"], s["blueprint"], s["items"]) for s in data["summary"]] == [
         ("schemas", "json-schema", 2),
         ("endpoints", "crud-endpoint", 2),
+        ("migrations", "sql-migration", 2),
     ]
     users = next(item for item in data["items"] if item["name"] == "users")
     assert users["phase"] == "endpoints"

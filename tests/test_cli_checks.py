@@ -217,7 +217,7 @@ def test_a_missing_required_module_stops_the_run_before_writing(
     result = new(blueprint, out)
     assert_stopped_before_writing(result, out, before)
     assert "some_module_not_there_xyz" in result.output  # the tool
-    assert "import app.{{ name }}" in result.output  # the check
+    assert "import app.alpha" in result.output  # the check
     assert "pip install some_module_not_there_xyz" in result.output  # how to install it
 
     data = json.loads(new(blueprint, out, "--json").stdout)

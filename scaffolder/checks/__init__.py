@@ -115,13 +115,9 @@ def _run_one(target: Target, destination: str) -> CheckResult:
     except OSError as exc:  # unreadable files, a tool that cannot start
         outcome = Findings((CheckProblem(f"{exc.strerror or exc}", exc.filename),), str(exc))
     problems = gone + outcome.problems
-    return CheckResult(
-        blueprint=target.blueprint,
-        phase=target.phase,
-        kind=target.kind,
-        description=target.description,
-        files=target.files,
-        status=CheckStatus.FAILED if problems else CheckStatus.PASSED,
+    return _result(
+        target,
+        CheckStatus.FAILED if problems else CheckStatus.PASSED,
         seconds=time.perf_counter() - started,
         output=outcome.output,
         problems=problems,
@@ -142,15 +138,20 @@ def _without(target: Target, missing: Sequence[str]) -> Target:
 
 
 def _not_run(target: Target, failed_phase: str) -> CheckResult:
+    output = f"not run: the checks of phase {failed_phase} failed first"
+    return _result(target, CheckStatus.NOT_RUN, output=output)
+
+
+def _result(target: Target, status: CheckStatus, **found: Any) -> CheckResult:
     return CheckResult(
         blueprint=target.blueprint,
         phase=target.phase,
         kind=target.kind,
         description=target.description,
         files=target.files,
-        status=CheckStatus.NOT_RUN,
-        seconds=0.0,
-        output=f"not run: the checks of phase {failed_phase} failed first",
+        status=status,
+        seconds=found.pop("seconds", 0.0),
+        **found,
     )
 
 
@@ -175,6 +176,7 @@ def _target(
     if kind is None:
         raise BlueprintError(f"{where}: unknown check kind. Known: {', '.join(sorted(KINDS))}.")
     items = []
+    described = set()
     for item in phase.items:
         files = phase.files.get(item.index, ())
         context = contexts[item.index]
@@ -185,13 +187,16 @@ def _target(
             rendered = _render(check.options, renderer, _with(context, selected), where)
             options = kind.options(rendered, where)
         items.append(ItemTarget(item.index, item.name, options, selected, item.label))
+        described.add(Check(check.kind, rendered).describe())
     covered = tuple(sorted({f for item in items for f in item.files}))
+    # as rendered when every item renders it alike (and it does not list the files)
+    alike = len(described) == 1 and "files" not in str(check.options)
     return Target(
         blueprint=phase.blueprint.name,
         blueprint_root=str(phase.blueprint.root),
         phase=phase.name,
         kind=check.kind,
-        description=check.describe(),
+        description=described.pop() if alike else check.describe(),
         items=tuple(items),
         files=covered,
         built_in=phase.blueprint.origin is Origin.BUILT_IN,
