@@ -1,6 +1,6 @@
-"""Benchmark: a batch of 1,000 crud-endpoint items, rendered and committed.
+"""Benchmark: a batch of 1,000 crud-endpoint items, rendered and committed (no checks).
 
-    python benchmarks/bench_batch.py [--items 1000] [--jobs N ...]
+    python benchmarks/bench_batch.py [--items 1000] [--jobs N ...] [--with-checks]
 
 Prints items/s for each number of jobs, and the figures as ratios measured in
 this one run (the speed-up of N jobs over one, and a re-run where every file is
@@ -39,9 +39,11 @@ def write_items(folder: Path, count: int) -> Path:
     return path
 
 
-def timed(items_file: Path, out: Path, jobs: int) -> tuple[float, scaffolder.Report]:
+def timed(
+    items_file: Path, out: Path, jobs: int, check: bool = False
+) -> tuple[float, scaffolder.Report]:
     started = time.perf_counter()
-    report = scaffolder.run(items_file, out=out, jobs=jobs)
+    report = scaffolder.run(items_file, out=out, jobs=jobs, check=check)
     return time.perf_counter() - started, report
 
 
@@ -49,6 +51,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=1000)
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, os.cpu_count() or 1])
+    parser.add_argument(
+        "--with-checks",
+        action="store_true",
+        help="also time a run with the blueprint's checks (it runs every generated test)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as temp:
         folder = Path(temp)
@@ -74,6 +81,12 @@ def main() -> None:
         print(
             f"ratio: identical re-run is {results[first] / rerun:.2f}x the first run (jobs={first})"
         )
+        if args.with_checks:
+            checked, report = timed(items_file, folder / "out-checked", first, check=True)
+            assert report.exit_code == 0, [c.problems for c in report.checks]
+            processes = sum(c.processes for c in report.checks)
+            print(f"with checks (jobs={first}): {checked:.2f}s, {processes} check processes")
+            print(f"ratio: with checks is {checked / results[first]:.2f}x without (jobs={first})")
 
 
 if __name__ == "__main__":
