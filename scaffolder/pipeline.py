@@ -20,7 +20,7 @@ from scaffolder.checks import run as run_checks
 from scaffolder.commit import FileSystem, Recovery, pending, recover, write
 from scaffolder.errors import Problem, ScaffoldError, ValidationError
 from scaffolder.itemsfile import ItemsFile
-from scaffolder.plan import ConflictPolicy, FileStatus, plan
+from scaffolder.plan import ConflictPolicy, FileStatus, plan, with_records
 from scaffolder.record import read_record, record_file
 from scaffolder.render import RESERVED, BatchDone, ChangeSet, render_batches
 from scaffolder.report import PhaseRun, Report, build_report, check_report
@@ -115,12 +115,13 @@ def _render_and_commit(
         seconds = time.perf_counter() - phase_started
         runs.append(PhaseRun(name, blueprint.name, tuple(i.index for i in items), seconds))
     changes = ChangeSet.merge(rendered)
-    files = _files_by_item(changes)
-    record = record_file([(name, blueprint, items) for name, blueprint, items, _ in phases], files)
-    planned = plan(changes, options.out, options.on_conflict, records=(record,))
+    planned = plan(changes, options.out, options.on_conflict)
+    # what the checks cover, now and in `scaffold check`: not the files kept as they were
     kept = _files_by_item(
         changes, skipped={f.path for f in planned.files if f.status is FileStatus.SKIP}
     )
+    record = record_file([(name, bp, items) for name, bp, items, _ in phases], kept)
+    planned = with_records(planned, (record,))
     targets: tuple[Target, ...] = ()
     if options.check:  # before anything is written: trust and tool guards
         targets = prepare_checks(
@@ -155,7 +156,7 @@ def _render_and_commit(
     return report(results)
 
 
-def check_last_run(destination: Path, options: Options, search: SearchPath | None = None) -> Report:
+def check_last_run(destination: Path, options: Options) -> Report:
     """Run the checks of the last run in ``destination`` again, from its record."""
     started = time.perf_counter()
     recovery = recover(destination)

@@ -7,6 +7,7 @@ commit can restore it. Planning reads the destination and never writes.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import enum
 import os
@@ -83,17 +84,8 @@ class Plan:
         return sum(1 for f in self.files if f.status is status)
 
 
-def plan(
-    changes: ChangeSet,
-    destination: Path,
-    on_conflict: ConflictPolicy,
-    records: tuple[RenderedFile, ...] = (),
-) -> Plan:
-    """Compare every file of ``changes`` with what ``destination`` holds.
-
-    ``records`` are scaffolder's own files (the record of the run): they are
-    overwritten when they differ, never a conflict.
-    """
+def plan(changes: ChangeSet, destination: Path, on_conflict: ConflictPolicy) -> Plan:
+    """Compare every file of ``changes`` with what ``destination`` holds."""
     destination = Path(destination)
     if destination.exists() and not destination.is_dir():
         raise ScaffoldError(f"{destination}: the destination exists and is not a folder.")
@@ -113,18 +105,24 @@ def plan(
         else:
             status = FileStatus.CONFLICT
         planned.append(PlannedFile(rendered, status, current))
+    return Plan(destination, tuple(planned), changes)
+
+
+def with_records(planned: Plan, records: tuple[RenderedFile, ...]) -> Plan:
+    """``planned`` with scaffolder's own files (the record of the run) added: they are
+    written when they differ, and are never a conflict."""
+    root = planned.destination.resolve()
     own = []
     for rendered in records:
-        current = _read_existing(_inside(root, destination, rendered.path), rendered.path)
-        status = (
-            FileStatus.CREATE
-            if current is None
-            else FileStatus.IDENTICAL
-            if current == rendered.content
-            else FileStatus.OVERWRITE
-        )
+        current = _read_existing(_inside(root, planned.destination, rendered.path), rendered.path)
+        if current is None:
+            status = FileStatus.CREATE
+        elif current == rendered.content:
+            status = FileStatus.IDENTICAL
+        else:
+            status = FileStatus.OVERWRITE
         own.append(PlannedFile(rendered, status, current))
-    return Plan(destination, tuple(planned), changes, tuple(own))
+    return dataclasses.replace(planned, records=(*planned.records, *own))
 
 
 def _inside(root: Path, destination: Path, relative: PurePosixPath) -> Path:

@@ -110,3 +110,20 @@ def test_blueprints_by_name(tmp_path: Path, monkeypatch) -> None:
     )
     assert report.exit_code == 0
     assert any(path.suffix == ".json" for path in (tmp_path / "o").rglob("*"))
+
+
+def test_the_record_and_the_checks_leave_out_skipped_files(make_blueprint, tmp_path: Path) -> None:
+    blueprint = make_blueprint(
+        {"{{ name }}.json.jinja": '{"name": "{{ name }}"}\n', "other.json": "{}\n"},
+        name="jsons",
+        checks=["json"],
+    )
+    out = tmp_path / "out"
+    (out).mkdir()
+    (out / "other.json").write_text("not json, but the user's own file\n")
+    report = scaffolder.new(blueprint, {"name": "demo"}, out=out, on_conflict="skip")
+    assert report.exit_code == 0  # the user's file was kept, so it is not checked
+    assert report.checks[0].files == ("demo.json",)
+    record = json.loads((out / ".scaffold/last-run.json").read_text())
+    assert record["phases"][0]["items"][0]["files"] == ["demo.json"]
+    assert scaffolder.check(out).exit_code == 0  # nor by `scaffold check`
