@@ -116,7 +116,10 @@ def test_blueprint(
     with tempfile.TemporaryDirectory(prefix="scaffold-test-") as temporary:
         base = Path(keep) if keep is not None else Path(temporary)
         for number, example in enumerate(blueprint.examples, start=1):
-            options = Options(out=base / f"example-{number}", trust=trust)
+            # kept folders keep a failing example too: it is the one to look at
+            options = Options(
+                out=base / f"example-{number}", trust=trust, keep_failed=keep is not None
+            )
             reports.append(run_one(blueprint, dict(example), options))
     return reports
 

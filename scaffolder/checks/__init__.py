@@ -11,6 +11,7 @@ a phase whose checks fail stops the ones after it.
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -190,7 +191,7 @@ def _target(
         described.add(Check(check.kind, rendered).describe())
     covered = tuple(sorted({f for item in items for f in item.files}))
     # as rendered when every item renders it alike (and it does not list the files)
-    alike = len(described) == 1 and "files" not in str(check.options)
+    alike = len(described) == 1 and not _LISTS_FILES.search(str(check.options))
     return Target(
         blueprint=phase.blueprint.name,
         blueprint_root=str(phase.blueprint.root),
@@ -201,6 +202,9 @@ def _target(
         files=covered,
         built_in=phase.blueprint.origin is Origin.BUILT_IN,
     )
+
+
+_LISTS_FILES = re.compile(r"\{[{%][^}]*\bfiles\b")  # `{{ files }}` in an option
 
 
 def _with(context: dict[str, Any], files: Sequence[str]) -> dict[str, Any]:

@@ -97,7 +97,8 @@ def draw_report(report: Report, out: Console, *, batch: bool = False) -> None:
     elif report.outcome is Outcome.CHECKS_FAILED:
         failed = [c.description for c in report.checks if c.status is CheckStatus.FAILED]
         then = (
-            f"the run was rolled back: {escape(str(report.destination))} is as it was before"
+            f"the run was rolled back: every file it wrote in {escape(str(report.destination))} "
+            "is as it was before"
             if report.rolled_back
             else "the files were kept (--keep-failed)"
         )
@@ -245,8 +246,8 @@ def draw_blueprint_test(name: str, reports: list[Report], out: Console) -> None:
         checks = len(report.checks)
         if report.exit_code == 0:
             out.print(
-                f"[green]passed[/]  example {number} {escape(label)}: {len(report.files)} "
-                f"files, {checks} check{'s' if checks != 1 else ''}"
+                f"[green]passed[/]  example {number} {escape(label)}: "
+                f"{_count(len(report.files), 'file')}, {_count(checks, 'check')}"
             )
         else:
             out.print(f"[bold red]failed[/]  example {number} {escape(label)}:")
@@ -256,7 +257,11 @@ def draw_blueprint_test(name: str, reports: list[Report], out: Console) -> None:
                 out.print(f"  {report.outcome.value}")
     failed = sum(1 for r in reports if r.exit_code)
     verdict = f"[bold red]{failed} failed[/]" if failed else "[green]all passed[/]"
-    out.print(f"{escape(name)}: {len(reports)} examples, {verdict}")
+    out.print(f"{escape(name)}: {_count(len(reports), 'example')}, {verdict}")
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def draw_blueprints(blueprints: list[Blueprint], out: Console) -> None:
