@@ -191,10 +191,6 @@ class Transaction:
         self._writes = writes
         self._fs = FileSystem() if fs is None else fs
 
-    @property
-    def written(self) -> tuple[PurePosixPath, ...]:
-        return tuple(f.path for f in self._writes)
-
     def finish(self) -> CommitResult:
         """Reach the commit point, then clean up the journal."""
         journal, fs = self._journal, self._fs

@@ -90,39 +90,37 @@ def plan(changes: ChangeSet, destination: Path, on_conflict: ConflictPolicy) -> 
     if destination.exists() and not destination.is_dir():
         raise ScaffoldError(f"{destination}: the destination exists and is not a folder.")
     root = destination.resolve()
-    planned = []
-    for rendered in changes.files:
-        target = _inside(root, destination, rendered.path)
-        current = _read_existing(target, rendered.path)
-        if current is None:
-            status = FileStatus.CREATE
-        elif current == rendered.content:
-            status = FileStatus.IDENTICAL
-        elif on_conflict is ConflictPolicy.OVERWRITE:
-            status = FileStatus.OVERWRITE
-        elif on_conflict is ConflictPolicy.SKIP:
-            status = FileStatus.SKIP
-        else:
-            status = FileStatus.CONFLICT
-        planned.append(PlannedFile(rendered, status, current))
-    return Plan(destination, tuple(planned), changes)
+    planned = tuple(_planned(root, destination, f, on_conflict) for f in changes.files)
+    return Plan(destination, planned, changes)
 
 
 def with_records(planned: Plan, records: tuple[RenderedFile, ...]) -> Plan:
     """``planned`` with scaffolder's own files (the record of the run) added: they are
     written when they differ, and are never a conflict."""
-    root = planned.destination.resolve()
-    own = []
-    for rendered in records:
-        current = _read_existing(_inside(root, planned.destination, rendered.path), rendered.path)
-        if current is None:
-            status = FileStatus.CREATE
-        elif current == rendered.content:
-            status = FileStatus.IDENTICAL
-        else:
-            status = FileStatus.OVERWRITE
-        own.append(PlannedFile(rendered, status, current))
+    root, destination = planned.destination.resolve(), planned.destination
+    own = tuple(_planned(root, destination, f, ConflictPolicy.OVERWRITE) for f in records)
     return dataclasses.replace(planned, records=(*planned.records, *own))
+
+
+_ON_CONFLICT = {
+    ConflictPolicy.FAIL: FileStatus.CONFLICT,
+    ConflictPolicy.SKIP: FileStatus.SKIP,
+    ConflictPolicy.OVERWRITE: FileStatus.OVERWRITE,
+}
+
+
+def _planned(
+    root: Path, destination: Path, rendered: RenderedFile, on_conflict: ConflictPolicy
+) -> PlannedFile:
+    """One file's status: new, the same bytes, or different (and then the policy decides)."""
+    current = _read_existing(_inside(root, destination, rendered.path), rendered.path)
+    if current is None:
+        status = FileStatus.CREATE
+    elif current == rendered.content:
+        status = FileStatus.IDENTICAL
+    else:
+        status = _ON_CONFLICT[on_conflict]
+    return PlannedFile(rendered, status, current)
 
 
 def _inside(root: Path, destination: Path, relative: PurePosixPath) -> Path:

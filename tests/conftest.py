@@ -42,6 +42,13 @@ MakeBlueprint = Callable[..., Blueprint]
 
 
 @pytest.fixture
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run in ``tmp_path``, with no ``SCAFFOLD_PATH``: the CLI finds only what a test made."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SCAFFOLD_PATH", raising=False)
+
+
+@pytest.fixture
 def make_blueprint(tmp_path: Path) -> MakeBlueprint:
     """Write a blueprint inline and load it.
 

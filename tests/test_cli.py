@@ -28,10 +28,7 @@ runner = CliRunner(env={"COLUMNS": "1000", "FORCE_COLOR": None, "TTY_COMPATIBLE"
 STATUS_LINE = re.compile(r"^\s*(create|identical|overwrite|conflict|skip|inject)  (\S.*)$")
 
 
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("SCAFFOLD_PATH", raising=False)
+pytestmark = pytest.mark.usefixtures("isolated")
 
 
 def run(*args: str | Path) -> Result:

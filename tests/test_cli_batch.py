@@ -15,10 +15,7 @@ from tests.test_cli import assert_report, no_traceback, run, runner, statuses
 EXAMPLES = Path(__file__).parents[1] / "examples"
 
 
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("SCAFFOLD_PATH", raising=False)
+pytestmark = pytest.mark.usefixtures("isolated")
 
 
 def test_example_batch_then_rerun_all_identical(tmp_path: Path) -> None:

@@ -17,10 +17,7 @@ VARIABLES = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("SCAFFOLD_PATH", raising=False)
+pytestmark = pytest.mark.usefixtures("isolated")
 
 
 def test_a_built_in_blueprint_passes(tmp_path: Path) -> None:

@@ -18,21 +18,12 @@ from click.testing import Result
 
 from scaffolder.checks import kinds as check_kinds
 from tests.conftest import MakeBlueprint, build_file_tree, snapshot
+from tests.test_checks import NAMED
 from tests.test_cli import assert_report, no_traceback, run, statuses
 
 PYTHON = sys.executable
 
-NAMED = {
-    "type": "object",
-    "required": ["name"],
-    "properties": {"name": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"}},
-}
-
-
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("SCAFFOLD_PATH", raising=False)
+pytestmark = pytest.mark.usefixtures("isolated")
 
 
 def new(blueprint: Path, out: Path, *extra: str, name: str = "alpha") -> Result:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import shlex
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -208,7 +209,7 @@ _LISTS_FILES = re.compile(r"\{[{%][^}]*\bfiles\b")  # `{{ files }}` in an option
 
 
 def _with(context: dict[str, Any], files: Sequence[str]) -> dict[str, Any]:
-    return {**context, "files": " ".join(_quote(f) for f in files)}
+    return {**context, "files": " ".join(shlex.quote(f) for f in files)}
 
 
 def _render(options: Any, renderer: Renderer, context: dict[str, Any], where: str) -> Any:
@@ -225,12 +226,6 @@ def _render(options: Any, renderer: Renderer, context: dict[str, Any], where: st
     if isinstance(options, dict):
         return {key: _render(value, renderer, context, where) for key, value in options.items()}
     return options
-
-
-def _quote(path: str) -> str:
-    import shlex
-
-    return shlex.quote(path)
 
 
 def _guard_trust(targets: Sequence[Target], trust: bool) -> None:
