@@ -10,6 +10,7 @@ from typing import Any
 
 from scaffolder.blueprint import Blueprint
 from scaffolder.catalog import Catalog, SearchPath, find_blueprints, resolve_blueprint, scan
+from scaffolder.commit import Holder
 from scaffolder.errors import BlueprintError, UsageError
 from scaffolder.itemsfile import load_items_file
 from scaffolder.pipeline import Options, check_last_run, run_items, run_one
@@ -29,8 +30,13 @@ def new(
     keep_failed: bool = False,
     trust: bool = False,
     search: SearchPath | None = None,
+    wait: bool = True,
+    on_wait: Callable[[Holder], None] | None = None,
 ) -> Report:
     """Render one blueprint once, then run its checks (rolled back if they fail).
+
+    Another run holding ``out`` is waited for (``on_wait`` is told who it is), or with
+    ``wait=False`` is a LockedError.
 
     >>> report = new("crud-endpoint", {"resource": "users"}, out="service")
     >>> report.exit_code
@@ -45,6 +51,8 @@ def new(
         check=check,
         keep_failed=keep_failed,
         trust=trust,
+        wait=wait,
+        on_wait=on_wait,
     )
     return run_one(blueprint, dict(values or {}), options)
 
@@ -62,6 +70,8 @@ def run(
     trust: bool = False,
     search: SearchPath | None = None,
     on_batch: Callable[[BatchDone], None] | None = None,
+    wait: bool = True,
+    on_wait: Callable[[Holder], None] | None = None,
 ) -> Report:
     """Render every item of an items file (one blueprint, or a plan of phases).
 
@@ -83,13 +93,28 @@ def run(
         check=check,
         keep_failed=keep_failed,
         trust=trust,
+        wait=wait,
+        on_wait=on_wait,
     )
     return run_items(load_items_file(items_file), options, search=search, on_batch=on_batch)
 
 
-def check(out: str | Path = ".", *, trust: bool = False, jobs: int | None = None) -> Report:
+def check(
+    out: str | Path = ".",
+    *,
+    trust: bool = False,
+    jobs: int | None = None,
+    wait: bool = True,
+    on_wait: Callable[[Holder], None] | None = None,
+) -> Report:
     """Run the checks of the last run in ``out`` again."""
-    options = Options(out=Path(out), trust=trust, jobs=jobs or os.cpu_count() or 1)
+    options = Options(
+        out=Path(out),
+        trust=trust,
+        jobs=jobs or os.cpu_count() or 1,
+        wait=wait,
+        on_wait=on_wait,
+    )
     return check_last_run(Path(out), options)
 
 

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+import os
+import stat
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import urljoin
 
+import referencing.exceptions
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
+from jsonschema.exceptions import ValidationError as SchemaViolation
+from jsonschema_specifications import REGISTRY as SPECIFICATIONS  # type: ignore[import-untyped]
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
 
 from scaffolder.errors import BlueprintError
 from scaffolder.resources import load_schema
@@ -93,13 +101,11 @@ class Blueprint:
 
         Bytecode caches, version-control folders and OS litter are not templates:
         ``pip install`` byte-compiles the ``.py`` files of a template, for one.
+        A symlink is followed only when it stays inside the blueprint's folder; one
+        that points outside it, and anything that is not a regular file or folder
+        (a FIFO, a device, a socket), is an error.
         """
-        base = self.template_dir
-        return sorted(
-            p.relative_to(base)
-            for p in base.rglob("*")
-            if not p.is_dir() and not _ignored(p.relative_to(base))
-        )
+        return sorted(_walk_templates(self.root, self.template_dir))
 
 
 IGNORED_FOLDERS = frozenset({"__pycache__", ".git", ".hg", ".svn"})
@@ -113,6 +119,48 @@ def _ignored(relative: Path) -> bool:
         or relative.name in IGNORED_FILES
         or relative.name.endswith(IGNORED_SUFFIXES)
     )
+
+
+def _walk_templates(root: Path, base: Path) -> Iterator[Path]:
+    inside = root.resolve()
+    # (folder, its path relative to base, the real folders above it: a link loop stops)
+    stack: list[tuple[Path, PurePath, frozenset[Path]]] = [(base, PurePath(), frozenset())]
+    while stack:
+        folder, relative_folder, above = stack.pop()
+        real = folder.resolve()
+        if real in above:
+            continue  # a symlink back to a folder it is in
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError as exc:
+            raise BlueprintError(f"{folder}: cannot be read: {exc.strerror}.") from exc
+        for name in names:
+            path, relative = folder / name, relative_folder / name
+            if path.is_symlink():
+                target = path.resolve()
+                if target != inside and inside not in target.parents:
+                    raise BlueprintError(
+                        f"{path}: a symlink to {os.readlink(path)}, outside the blueprint "
+                        f"{root}; scaffolder does not copy files from outside a blueprint. "
+                        "Replace the link with the file itself."
+                    )
+            try:
+                mode = path.stat().st_mode
+            except OSError as exc:
+                raise BlueprintError(
+                    f"{path}: cannot be read ({exc.strerror}); a broken symlink? "
+                    "Remove it or make it point to a file in the blueprint."
+                ) from exc
+            if stat.S_ISDIR(mode):
+                if name not in IGNORED_FOLDERS:
+                    stack.append((path, relative, above | {real}))
+            elif not stat.S_ISREG(mode):
+                raise BlueprintError(
+                    f"{path}: not a regular file (a FIFO, a device or a socket); a "
+                    "template is a file. Remove it from the blueprint."
+                )
+            elif not _ignored(Path(relative)):
+                yield Path(relative)
 
 
 def is_blueprint_dir(path: Path) -> bool:
@@ -140,6 +188,11 @@ def load_blueprint(root: Path, origin: Origin = Origin.PATH) -> Blueprint:
             f"{manifest_path}:{line}: {key}: not a valid JSON Schema: {exc.message} "
             f"[{exc.validator}]."
         ) from exc
+    except RecursionError as exc:
+        raise BlueprintError(
+            f"{manifest_path}: variables: nested too deeply to check. Flatten the schema."
+        ) from exc
+    _check_refs(document, data["variables"])
     if not (root / TEMPLATE_DIR).is_dir():
         raise BlueprintError(
             f"{root}: has no {TEMPLATE_DIR}/ folder. Put the files to render there."
@@ -165,9 +218,56 @@ def _check(entry: Any) -> Check:
     return Check(kind=kind, options=options)
 
 
+def schema_registry(schema: Mapping[str, Any]) -> Registry[Any]:
+    """What a variable schema's ``$ref`` may point to: the schema itself and the JSON
+    Schema metaschemas. Nothing is ever fetched from the network."""
+    resource: Resource[Any] = DRAFT202012.create_resource(dict(schema))
+    registry: Registry[Any] = SPECIFICATIONS.with_resource(resource.id() or "", resource)
+    return registry.crawl()
+
+
+_DATA_KEYWORDS = frozenset({"default", "examples", "const", "enum"})
+
+
+def _check_refs(document: SourceDocument, variables: Mapping[str, Any]) -> None:
+    """Every ``$ref`` of the variable schema must resolve (jsonschema only finds out
+    when it validates an item, and then raises)."""
+    registry = schema_registry(variables)
+    root_id = DRAFT202012.create_resource(dict(variables)).id() or ""
+    stack: list[tuple[Any, tuple[Any, ...], str]] = [(variables, ("variables",), root_id)]
+    while stack:
+        value, path, base = stack.pop()
+        if isinstance(value, list):
+            stack.extend((v, (*path, i), base) for i, v in enumerate(value))
+            continue
+        if not isinstance(value, Mapping):
+            continue
+        if isinstance(value.get("$id"), str):
+            base = urljoin(base, value["$id"])
+        ref = value.get("$ref")
+        if isinstance(ref, str):
+            try:
+                registry.resolver(base_uri=base).lookup(ref)
+            except (referencing.exceptions.Unresolvable, ValueError) as exc:
+                key = ".".join(str(p) for p in (*path, "$ref"))
+                line = document.line_of((*path, "$ref"))
+                raise BlueprintError(
+                    f"{document.source}:{line}: {key}: the reference {ref!r} points to "
+                    "nothing in this schema (scaffolder never fetches schemas from the "
+                    "network). Define it, e.g. under variables.$defs, or fix the pointer."
+                ) from exc
+        for key, child in value.items():
+            if key not in _DATA_KEYWORDS and isinstance(child, Mapping | list):
+                stack.append((child, (*path, key), base))
+
+
+def _error_path(error: SchemaViolation) -> list[str]:
+    return [str(p) for p in error.absolute_path]
+
+
 def _validate_manifest(document: SourceDocument) -> None:
     validator = Draft202012Validator(load_schema("blueprint"))
-    errors = sorted(validator.iter_errors(document.data), key=lambda e: list(e.absolute_path))
+    errors = sorted(validator.iter_errors(document.data), key=_error_path)
     if not errors:
         return
     lines = []

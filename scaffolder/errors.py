@@ -11,6 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 
+def shorten(text: str, limit: int = 60) -> str:
+    """``repr(text)``, cut to about ``limit`` characters, for a message that quotes a value
+    (a 5,000-digit number, a name of a thousand characters)."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}… ({len(text):,} characters)"
+
+
 class ScaffoldError(Exception):
     """A problem the user can fix; its message says where and how."""
 

@@ -156,7 +156,9 @@ def _check_shape(document: SourceDocument) -> None:
             "(or `phases:`), not a " + type(document.data).__name__ + "."
         )
     validator = Draft202012Validator(load_schema("items"))
-    errors = sorted(validator.iter_errors(document.data), key=lambda e: list(e.absolute_path))
+    errors = sorted(
+        validator.iter_errors(document.data), key=lambda e: [str(p) for p in e.absolute_path]
+    )
     if errors:
         lines = [_describe(document, error) for error in errors]
         raise ScaffoldError(

@@ -6,8 +6,10 @@ load blueprints -> validate ALL items -> render ALL (memory, in batches)
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -17,7 +19,17 @@ from scaffolder.catalog import SearchPath, resolve_blueprint
 from scaffolder.checks import CheckResult, CheckStatus, PhaseChecks, Target
 from scaffolder.checks import prepare as prepare_checks
 from scaffolder.checks import run as run_checks
-from scaffolder.commit import FileSystem, Recovery, pending, recover, write
+from scaffolder.commit import (
+    FileSystem,
+    Holder,
+    Recovery,
+    hold,
+    holder,
+    is_held,
+    pending,
+    recover,
+    write,
+)
 from scaffolder.errors import Problem, ScaffoldError, ValidationError
 from scaffolder.itemsfile import ItemsFile
 from scaffolder.plan import ConflictPolicy, FileStatus, plan, with_records
@@ -39,7 +51,9 @@ class Options:
     jobs: int = 1
     check: bool = True  # run the blueprints' checks
     keep_failed: bool = False  # keep the files when a check fails
-    trust: bool = False  # allow checks that run commands from blueprints not built in
+    trust: bool = False  # allow checks that run code from blueprints not built in
+    wait: bool = True  # wait for another run that holds the destination, rather than fail
+    on_wait: Callable[[Holder], None] | None = None  # told once, when a run has to wait
 
 
 def run_one(
@@ -50,9 +64,9 @@ def run_one(
 ) -> Report:
     """Render ``blueprint`` once with ``values`` into ``options.out``."""
     started = time.perf_counter()
-    recovery = _recover(options, fs)
-    item = validate_item(blueprint, values)
-    return _render_and_commit([(None, blueprint, [item], 1)], options, recovery, started, fs)
+    with _exclusive(options, fs) as recovery:
+        item = validate_item(blueprint, values)
+        return _render_and_commit([(None, blueprint, [item], 1)], options, recovery, started, fs)
 
 
 def run_items(
@@ -65,36 +79,47 @@ def run_items(
 ) -> Report:
     """Render every item of every phase of ``items_file``, in one transaction."""
     started = time.perf_counter()
-    recovery = _recover(options, fs)
-    blueprints = [resolve_blueprint(phase.blueprint, search) for phase in items_file.phases]
-    problems: list[Problem] = []
-    phases = []
-    index = 0
-    for phase, blueprint in zip(items_file.phases, blueprints, strict=True):
-        items = []
-        for raw in phase.items:
-            index += 1
-            item, found = check_raw_item(blueprint, raw, index, phase.name)
-            problems.extend(found)
-            if item is not None:
-                items.append(item)
-        phases.append((phase.name, blueprint, items, options.batch_size or phase.batch_size))
-    if problems:
-        raise ValidationError(problems, f"Fix them in {items_file.path} and run again.")
-    return _render_and_commit(phases, options, recovery, started, fs, on_batch)
+    with _exclusive(options, fs) as recovery:
+        blueprints = [resolve_blueprint(phase.blueprint, search) for phase in items_file.phases]
+        problems: list[Problem] = []
+        phases = []
+        index = 0
+        for phase, blueprint in zip(items_file.phases, blueprints, strict=True):
+            items = []
+            for raw in phase.items:
+                index += 1
+                item, found = check_raw_item(blueprint, raw, index, phase.name)
+                problems.extend(found)
+                if item is not None:
+                    items.append(item)
+            phases.append((phase.name, blueprint, items, options.batch_size or phase.batch_size))
+        if problems:
+            raise ValidationError(problems, f"Fix them in {items_file.path} and run again.")
+        return _render_and_commit(phases, options, recovery, started, fs, on_batch)
 
 
-def _recover(options: Options, fs: FileSystem | None) -> Recovery:
-    """Undo an interrupted run first; a dry run, which writes nothing, only refuses."""
-    if not options.dry_run:
-        return recover(options.out, fs)
-    if pending(options.out):
-        raise ScaffoldError(
-            f"{options.out}: an interrupted run left its journal in {RESERVED}/. A dry run "
-            "writes nothing, so it cannot restore the files that run changed. Run once "
-            "without --dry-run: every run restores them before it does anything else."
-        )
-    return Recovery()
+@contextlib.contextmanager
+def _exclusive(options: Options, fs: FileSystem | None = None) -> Iterator[Recovery]:
+    """Hold the destination's lock for the whole run, and undo an interrupted run first. A
+    dry run, which writes nothing, takes no lock and only refuses to read a tree that an
+    interrupted (or running) run has half written."""
+    if options.dry_run:
+        journals = pending(options.out)
+        if journals and is_held(options.out):
+            raise ScaffoldError(
+                f"{options.out}: {holder(options.out).describe()} is writing to this folder "
+                "right now. Run the dry run again when it has ended."
+            )
+        if journals:
+            raise ScaffoldError(
+                f"{options.out}: an interrupted run left its journal in {RESERVED}/. A dry "
+                "run writes nothing, so it cannot restore the files that run changed. Run "
+                "once without --dry-run: every run restores them before it does anything else."
+            )
+        yield Recovery()
+        return
+    with hold(options.out, wait=options.wait, on_wait=options.on_wait):
+        yield recover(options.out, fs)
 
 
 _PhaseInput = tuple[str | None, Blueprint, list[Item], int]
@@ -117,19 +142,21 @@ def _render_and_commit(
     changes = ChangeSet.merge(rendered)
     planned = plan(changes, options.out, options.on_conflict)
     # what the checks cover, now and in `scaffold check`: not the files kept as they were
-    kept = _files_by_item(
+    covered = _files_by_item(
         changes, skipped={f.path for f in planned.files if f.status is FileStatus.SKIP}
     )
-    record = record_file([(name, bp, items) for name, bp, items, _ in phases], kept)
+    record = record_file([(name, bp, items) for name, bp, items, _ in phases], covered)
     planned = with_records(planned, (record,))
     targets: tuple[Target, ...] = ()
     if options.check:  # before anything is written: trust and tool guards
         targets = prepare_checks(
-            [PhaseChecks(name, bp, tuple(items), kept) for name, bp, items, _ in phases],
+            [PhaseChecks(name, bp, tuple(items), covered) for name, bp, items, _ in phases],
             trust=options.trust,
         )
 
-    def report(checks: tuple[CheckResult, ...] = (), rolled_back: bool = False) -> Report:
+    def report(
+        checks: tuple[CheckResult, ...] = (), rolled_back: bool = False, kept: tuple[str, ...] = ()
+    ) -> Report:
         seconds = time.perf_counter() - started
         return build_report(
             runs,
@@ -139,6 +166,7 @@ def _render_and_commit(
             seconds=seconds,
             checks=checks,
             rolled_back=rolled_back,
+            kept=kept,
         )
 
     if options.dry_run or planned.conflicts:
@@ -150,8 +178,8 @@ def _render_and_commit(
         transaction.roll_back()
         raise
     if any(r.status is CheckStatus.FAILED for r in results) and not options.keep_failed:
-        transaction.roll_back()
-        return report(results, rolled_back=True)
+        rollback = transaction.roll_back()
+        return report(results, rolled_back=True, kept=rollback.kept)
     transaction.finish()
     return report(results)
 
@@ -159,17 +187,17 @@ def _render_and_commit(
 def check_last_run(destination: Path, options: Options) -> Report:
     """Run the checks of the last run in ``destination`` again, from its record."""
     started = time.perf_counter()
-    recovery = recover(destination)
-    phases = []
-    for recorded in read_record(destination):
-        if recorded.origin is Origin.BUILT_IN:
-            blueprint = resolve_blueprint(recorded.blueprint, _built_in())
-        else:
-            blueprint = load_blueprint(Path(recorded.blueprint), recorded.origin)
-        phases.append(PhaseChecks(recorded.name, blueprint, recorded.items, recorded.files))
-    targets = prepare_checks(phases, trust=options.trust)
-    results = run_checks(targets, destination=str(destination))
-    return check_report(destination, results, recovery, time.perf_counter() - started)
+    with _exclusive(dataclasses.replace(options, out=destination)) as recovery:
+        phases = []
+        for recorded in read_record(destination):
+            if recorded.origin is Origin.BUILT_IN:
+                blueprint = resolve_blueprint(recorded.blueprint, _built_in())
+            else:
+                blueprint = load_blueprint(Path(recorded.blueprint), recorded.origin)
+            phases.append(PhaseChecks(recorded.name, blueprint, recorded.items, recorded.files))
+        targets = prepare_checks(phases, trust=options.trust)
+        results = run_checks(targets, destination=str(destination))
+        return check_report(destination, results, recovery, time.perf_counter() - started)
 
 
 def _built_in() -> SearchPath:

@@ -11,11 +11,16 @@ import dataclasses
 import difflib
 import enum
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from scaffolder.errors import ConfinementError, ScaffoldError
-from scaffolder.render import ChangeSet, RenderedFile
+from scaffolder.render import TEMP_NAME_EXTRA, ChangeSet, RenderedFile
+
+# The longest path the system takes, with its final NUL: a file's temporary
+# name (its absolute path + TEMP_NAME_EXTRA bytes) must fit.
+PATH_MAX = 4096
 
 
 class FileStatus(enum.Enum):
@@ -113,21 +118,32 @@ def _planned(
     root: Path, destination: Path, rendered: RenderedFile, on_conflict: ConflictPolicy
 ) -> PlannedFile:
     """One file's status: new, the same bytes, or different (and then the policy decides)."""
-    current = _read_existing(_inside(root, destination, rendered.path), rendered.path)
+    _check_length(root, rendered.path)
+    target, link = _inside(root, destination, rendered.path)
+    current = _read_existing(target, rendered.path)
     if current is None:
         status = FileStatus.CREATE
     elif current == rendered.content:
         status = FileStatus.IDENTICAL
     else:
         status = _ON_CONFLICT[on_conflict]
+    if link is not None and status.writes:
+        raise ConfinementError(
+            f"{destination / rendered.path}: {link} is a symlink to {os.readlink(link)}; "
+            "scaffolder writes only into real folders of the destination (it never follows "
+            "a link while it writes, so that no link can lead a file astray). Replace the "
+            "link by the folder it points to, or choose another --out."
+        )
     return PlannedFile(rendered, status, current)
 
 
-def _inside(root: Path, destination: Path, relative: PurePosixPath) -> Path:
-    """The target path, refusing any that a symlink would lead out of the destination."""
+def _inside(root: Path, destination: Path, relative: PurePosixPath) -> tuple[Path, Path | None]:
+    """The target path, refusing any that a symlink would lead out of the destination; and
+    the first folder on the way that is a symlink (inside the destination), if any."""
     target = destination.joinpath(*relative.parts)
     probe = root
-    for part in relative.parts:
+    linked = None
+    for number, part in enumerate(relative.parts, start=1):
         probe = probe / part
         if probe.is_symlink():
             resolved = probe.resolve()
@@ -137,17 +153,36 @@ def _inside(root: Path, destination: Path, relative: PurePosixPath) -> Path:
                     "outside the destination; scaffolder will not write through it. "
                     "Remove the link or choose another --out."
                 )
-    return target
+            if number < len(relative.parts) and linked is None:
+                linked = probe
+    return target, linked
+
+
+def _check_length(root: Path, relative: PurePosixPath) -> None:
+    """The temporary file the commit writes beside ``relative`` must fit PATH_MAX."""
+    full = os.fsencode(root.joinpath(*relative.parts))
+    if len(full) + TEMP_NAME_EXTRA >= PATH_MAX:
+        raise ScaffoldError(
+            f"{relative}: its path in {root} is {len(full):,} bytes long; with the "
+            f"{TEMP_NAME_EXTRA} bytes of the temporary file written beside it, that is "
+            f"past {PATH_MAX - 1:,} bytes, the longest path the system takes. Choose a "
+            "shorter --out, or shorten the values that name the folders."
+        )
+
+
+_SPECIAL = {
+    stat.S_IFIFO: "a FIFO (named pipe)",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+}
 
 
 def _read_existing(target: Path, relative: PurePosixPath) -> bytes | None:
-    if target.is_dir():
-        raise ScaffoldError(
-            f"{target}: a folder is where the blueprint renders the file {relative}. "
-            "Move the folder or choose another --out."
-        )
+    """What ``target`` holds now, or None. Never opens anything but a regular file,
+    and never blocks: a FIFO, a device or a socket there is an error."""
     try:
-        return target.read_bytes()
+        info = target.stat()  # _inside has refused symlinks that lead out
     except FileNotFoundError:
         return None
     except NotADirectoryError as exc:
@@ -156,6 +191,36 @@ def _read_existing(target: Path, relative: PurePosixPath) -> bytes | None:
         ) from exc
     except OSError as exc:
         raise ScaffoldError(f"{target}: cannot be read: {exc.strerror}.") from exc
+    if stat.S_ISDIR(info.st_mode):
+        raise ScaffoldError(
+            f"{target}: a folder is where the blueprint renders the file {relative}. "
+            "Move the folder or choose another --out."
+        )
+    _refuse_special(target, relative, info.st_mode)
+    real = target.resolve() if target.is_symlink() else target
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        descriptor = os.open(real, flags)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise ScaffoldError(f"{target}: cannot be read: {exc.strerror}.") from exc
+    with os.fdopen(descriptor, "rb") as handle:
+        _refuse_special(target, relative, os.fstat(handle.fileno()).st_mode)
+        try:
+            return handle.read()
+        except OSError as exc:
+            raise ScaffoldError(f"{target}: cannot be read: {exc.strerror}.") from exc
+
+
+def _refuse_special(target: Path, relative: PurePosixPath, mode: int) -> None:
+    if stat.S_ISREG(mode):
+        return
+    kind = _SPECIAL.get(stat.S_IFMT(mode), "not a regular file")
+    raise ScaffoldError(
+        f"{target}: {kind} is where the blueprint renders the file {relative}; "
+        "scaffolder neither reads nor replaces one. Remove it or choose another --out."
+    )
 
 
 def _is_binary(content: bytes | None) -> bool:

@@ -18,17 +18,38 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
 
 from scaffolder.blueprint import MANIFEST, Blueprint, load_blueprint
-from scaffolder.errors import ConfinementError, ScaffoldError, TemplateError
-from scaffolder.filters import FILTERS, warm_up
+from scaffolder.errors import (
+    BlueprintError,
+    ConfinementError,
+    ScaffoldError,
+    TemplateError,
+    shorten,
+)
+from scaffolder.filters import warm_up
+from scaffolder.sandbox import (
+    MAX_FILE_BYTES,
+    RENDER_TIMEOUT_ENV,
+    LimitError,
+    RenderTimeout,
+    deadline,
+    make_environment,
+    render_timeout,
+)
 from scaffolder.variables import Item
 
 TEMPLATE_SUFFIX = ".jinja"
 RESERVED = PurePosixPath(".scaffold/journal")
 RECORD = PurePosixPath(".scaffold/last-run.json")
 _WHOLE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expr>(?:(?!\{\{|\}\}).)*)\}\}\s*$", re.DOTALL)
+
+# The commit writes ``.{name}.scaffold-{12 hex}.tmp`` beside each file; a name is
+# at most 255 bytes on every common file system.
+TEMP_NAME_EXTRA = len(".") + len(".scaffold-") + 12 + len(".tmp")
+MAX_NAME_BYTES = 255 - TEMP_NAME_EXTRA
+# control characters (C0, DEL, C1) and lone surrogates: never in a file name
+_FORBIDDEN_IN_NAMES = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\\\\]")
 
 
 @dataclass(frozen=True)
@@ -83,21 +104,6 @@ class ChangeSet:
         return cls(tuple(by_path[p] for p in sorted(by_path)), names)
 
 
-def make_environment(loader: jinja2.BaseLoader | None = None) -> SandboxedEnvironment:
-    """The Jinja environment every template renders in."""
-    env = SandboxedEnvironment(
-        loader=loader,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=False,
-        auto_reload=False,
-    )
-    env.filters.update(FILTERS)
-    return env
-
-
 class Renderer:
     """Renders one blueprint for any number of items."""
 
@@ -107,12 +113,16 @@ class Renderer:
         self._sources = [(p, _mode(blueprint.template_dir / p)) for p in blueprint.template_files()]
         self._names: dict[str, jinja2.Template] = {}
         self._compiled: list[tuple[str, Callable[[dict[str, Any]], Any]]] | None = None
+        self.timeout = render_timeout()
+        self._stop_at = float("inf")  # the current item's deadline (monotonic)
+        self._current = ""  # what is rendering now, for the timeout's message
 
     def context(self, item: Item) -> dict[str, Any]:
         """The item's values plus the blueprint's computed values."""
         context = dict(item.values)
         for name, evaluate in self._computed():
             where = f"{self.blueprint.root / MANIFEST}: computed.{name}"
+            self._current = where
             try:
                 value = evaluate(context)
                 if isinstance(value, jinja2.Undefined):
@@ -142,11 +152,27 @@ class Renderer:
         return self._compiled
 
     def render(self, item: Item) -> list[RenderedFile]:
-        """The files one item renders to."""
+        """The files one item renders to, within the render deadline."""
+        self._current = str(self.blueprint.root / MANIFEST)
+        try:
+            with deadline(self.timeout) as stop_at:
+                self._stop_at = stop_at
+                return self._render(item)
+        except RenderTimeout:
+            raise TemplateError(
+                f"{self._current}: rendering {item.label} took longer than "
+                f"{self.timeout:g} s, the limit; a loop that does not end? Make the "
+                f"template do less, or raise the limit with {RENDER_TIMEOUT_ENV}=SECONDS."
+            ) from None
+        finally:
+            self._stop_at = float("inf")
+
+    def _render(self, item: Item) -> list[RenderedFile]:
         context = self.context(item)
         files: dict[PurePosixPath, RenderedFile] = {}
         for source, mode in self._sources:
             template_path = PurePosixPath(source.as_posix())
+            self._current = str(self.blueprint.template_dir / source)
             target = self._target(template_path, context)
             if target is None:
                 continue
@@ -157,9 +183,11 @@ class Renderer:
                     "Make their names differ."
                 )
             if template_path.name.endswith(TEMPLATE_SUFFIX):
-                content = self._render_file(template_path.as_posix(), context).encode("utf-8")
+                content = self._encode(
+                    self._render_file(template_path.as_posix(), context), source, item
+                )
             else:
-                content = (self.blueprint.template_dir / source).read_bytes()
+                content = self._copy(source)
             files[target] = RenderedFile(target, content, mode, template_path, (item.index,))
         return list(files.values())
 
@@ -184,17 +212,66 @@ class Renderer:
             template = self._names.get(part)
             if template is None:
                 template = self._names[part] = self.env.from_string(part)
-            return template.render(context)
+            return self._generate(template, context)
         except jinja2.TemplateError as exc:
             raise TemplateError(
                 f"{self.blueprint.template_dir / source}: the file name {part!r} "
                 f"cannot be rendered: {exc.message or exc}."
             ) from exc
+        except Exception as exc:  # any error raised while the name renders
+            raise TemplateError(
+                f"{self.blueprint.template_dir / source}: the file name {part!r} "
+                f"cannot be rendered: {_cause(exc)}"
+            ) from exc
+
+    def _encode(self, text: str, source: Path, item: Item) -> bytes:
+        path = self.blueprint.template_dir / source
+        try:
+            content = text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise TemplateError(
+                f"{path}: renders, for {item.label}, a character UTF-8 cannot encode "
+                f"({text[exc.start : exc.end]!r}, a lone surrogate). Check the values "
+                "that reach this template."
+            ) from exc
+        if len(content) > MAX_FILE_BYTES:
+            raise TemplateError(
+                f"{path}: renders, for {item.label}, {len(content):,} bytes; the limit "
+                f"for a file is {MAX_FILE_BYTES // (1024 * 1024)} MiB. Make it smaller."
+            )
+        return content
+
+    def _copy(self, source: Path) -> bytes:
+        path = self.blueprint.template_dir / source
+        try:
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                raise BlueprintError(
+                    f"{path}: {size:,} bytes; the limit for a file is "
+                    f"{MAX_FILE_BYTES // (1024 * 1024)} MiB. Make it smaller."
+                )
+            return path.read_bytes()
+        except OSError as exc:
+            raise BlueprintError(f"{path}: cannot be read: {exc.strerror}.") from exc
+
+    def _generate(self, template: jinja2.Template, context: dict[str, Any]) -> str:
+        """Render ``template`` piece by piece, stopping at the size and time limits."""
+        chunks, size = [], 0
+        for chunk in template.generate(context):
+            size += len(chunk)
+            if size > MAX_FILE_BYTES:
+                raise LimitError(
+                    f"the output passes {MAX_FILE_BYTES // (1024 * 1024)} MiB, the limit for a file"
+                )
+            if time.monotonic() > self._stop_at:
+                raise RenderTimeout
+            chunks.append(chunk)
+        return "".join(chunks)
 
     def _render_file(self, name: str, context: dict[str, Any]) -> str:
         path = self.blueprint.template_dir / name
         try:
-            return self.env.get_template(name).render(context)
+            return self._generate(self.env.get_template(name), context)
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(
                 f"{path}:{exc.lineno}: template syntax error: {exc.message}."
@@ -282,8 +359,13 @@ def _render_in_worker(root: str, batch: list[_PortableItem]) -> list[list[Render
 def confine(path: str, template: PurePosixPath | None = None) -> PurePosixPath:
     """A rendered path, checked to stay inside the destination."""
     origin = f" (from template {template})" if template else ""
-    if "\x00" in path or "\\" in path:
-        raise ConfinementError(f"rendered path {path!r}{origin} has a forbidden character.")
+    forbidden = _FORBIDDEN_IN_NAMES.search(path)
+    if forbidden:
+        raise ConfinementError(
+            f"rendered path {shorten(path)}{origin} has a forbidden character "
+            f"{forbidden.group()!r} (control characters, backslashes and lone surrogates "
+            "are never part of a file name). Check the values that name the file."
+        )
     if path.startswith("/") or re.match(r"^[A-Za-z]:", path):
         raise ConfinementError(
             f"rendered path {path!r}{origin} is absolute; blueprints may only write "
@@ -297,6 +379,15 @@ def confine(path: str, template: PurePosixPath | None = None) -> PurePosixPath:
         )
     if not parts:
         raise ConfinementError(f"rendered path {path!r}{origin} is empty.")
+    for part in parts:
+        size = len(part.encode("utf-8"))
+        if size > MAX_NAME_BYTES:
+            raise ConfinementError(
+                f"rendered path {shorten(path)}{origin}: the name {shorten(part)} is "
+                f"{size} bytes long; the limit is {MAX_NAME_BYTES} bytes (255, the file "
+                f"system's limit, less {TEMP_NAME_EXTRA} for the temporary file written "
+                "beside it). Shorten the values that name the file."
+            )
     result = PurePosixPath(*parts)
     if result == RECORD:
         raise ConfinementError(
@@ -325,5 +416,14 @@ def _cause(exc: BaseException) -> str:
     """The error as the end of a sentence (with its full stop)."""
     if isinstance(exc, jinja2.UndefinedError):
         return f"{exc.message} (pass that value, or guard it with `is defined`)."
-    text = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, LimitError):
+        return f"{exc}. Make the template ask for less."
+    if isinstance(exc, RecursionError):
+        return "it recurses too deeply (a macro that calls itself without end?)."
+    try:
+        text = f"{type(exc).__name__}: {exc}"
+    except Exception:  # an exception whose text cannot be made, e.g. a huge integer
+        text = type(exc).__name__
+    if len(text) > 500:
+        text = text[:500] + "…"
     return text if text.endswith((".", "!", "?")) else text + "."

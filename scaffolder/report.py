@@ -72,6 +72,8 @@ class Report:
     seconds: float = 0.0
     checks: tuple[CheckResult, ...] = ()
     rolled_back: bool = False  # the checks failed and the run was undone
+    # found in folders the run created, but not written by it: kept, with those folders
+    kept: tuple[str, ...] = ()
 
     @property
     def exit_code(self) -> int:
@@ -112,6 +114,7 @@ class Report:
             "seconds": round(self.seconds, 6),
             "checks": [_check_json(check) for check in self.checks],
             "rolled_back": self.rolled_back,
+            "kept": [*self.recovery.kept, *self.kept],
         }
 
 
@@ -152,6 +155,7 @@ def build_report(
     seconds: float,
     checks: tuple[CheckResult, ...] = (),
     rolled_back: bool = False,
+    kept: tuple[str, ...] = (),
 ) -> Report:
     """The report of a run whose plan is ``plan``."""
     outcome = Outcome.CONFLICTED if plan.conflicts else Outcome.SUCCEEDED
@@ -194,6 +198,7 @@ def build_report(
         seconds,
         checks,
         rolled_back,
+        kept,
     )
 
 

@@ -1,35 +1,39 @@
 """Stage 2: turn raw input into validated items.
 
 Values arrive as ``--set name=value`` strings, a data file, or a mapping from
-Python; they are typed by the blueprint's variable schema, completed with its
-defaults, and validated all at once. Nothing here reads the destination.
+Python; they are typed by the blueprint's variable schema (:mod:`scaffolder.values`),
+completed with its defaults, and validated all at once. Nothing here reads the destination.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import difflib
-import json
 import re
-from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Hashable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+import referencing.exceptions
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError as SchemaViolation
 from jsonschema.protocols import Validator
 
-from scaffolder.blueprint import Blueprint
-from scaffolder.errors import Problem, ScaffoldError, UsageError, ValidationError
+from scaffolder.blueprint import MANIFEST, Blueprint, schema_registry
+from scaffolder.errors import BlueprintError, Problem, ValidationError, shorten
 from scaffolder.itemsfile import RawItem
-from scaffolder.yamlsource import SourceDocument, load_yaml
+from scaffolder.values import coerce, first_sentence
+from scaffolder.yamlsource import (
+    MAX_DEPTH,
+    MAX_INT_DIGITS,
+    SourceDocument,
+    depth_of,
+)
 
 _REQUIRED = re.compile(r"^'(?P<name>.+)' is a required property$")
-_TRUE = {"true", "yes", "y", "on", "1"}
-_FALSE = {"false", "no", "n", "off", "0"}
 
 
 @dataclass(frozen=True)
@@ -49,114 +53,6 @@ class Item:
         if self.name:
             text += f" ({self.name})"
         return f"phase {self.phase}, {text}" if self.phase else text
-
-
-@dataclass(frozen=True)
-class Question:
-    """A value to ask for on a terminal."""
-
-    name: str
-    prompt: str
-    kind: str  # string, integer, number, boolean or json
-    required: bool
-    default: Any = None
-    has_default: bool = False
-    choices: tuple[Any, ...] = ()
-    schema: Mapping[str, Any] = field(default_factory=dict)
-
-    def parse(self, text: str) -> Any:
-        """The typed value of an answer typed at the prompt."""
-        return coerce(self.schema, text)
-
-    def problem(self, value: Any) -> str | None:
-        """Why ``value`` is not a valid answer, or None."""
-        error = next(Draft202012Validator(dict(self.schema)).iter_errors(value), None)
-        return None if error is None else error.message
-
-
-def _types(prop: Mapping[str, Any]) -> list[str]:
-    declared = prop.get("type")
-    if declared is None and "enum" in prop:
-        return sorted({_json_type(v) for v in prop["enum"]})
-    if isinstance(declared, str):
-        return [declared]
-    return list(declared or [])
-
-
-def _json_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "json"
-
-
-def coerce(prop: Mapping[str, Any], raw: str) -> Any:
-    """Type a command-line string by the property's schema.
-
-    ``3`` becomes 3 for an integer, ``true`` becomes True for a boolean, and
-    arrays and objects are read as JSON. A string that does not fit stays a
-    string, so that validation reports it with the rule it breaks.
-    """
-    # text is the fallback: try every other declared type first
-    for kind in sorted(_types(prop), key=lambda kind: kind == "string"):
-        if kind == "integer":
-            try:
-                return int(raw)
-            except ValueError:
-                continue
-        elif kind == "number":
-            try:
-                number = float(raw)
-            except ValueError:
-                continue
-            return int(number) if number.is_integer() and "." not in raw else number
-        elif kind == "boolean":
-            if raw.lower() in _TRUE:
-                return True
-            if raw.lower() in _FALSE:
-                return False
-        elif kind in ("array", "object"):
-            try:
-                return json.loads(raw)
-            except json.JSONDecodeError:
-                continue
-        elif kind == "null" and raw.lower() in ("null", "none", "~"):
-            return None
-        elif kind == "string":
-            return raw
-    return raw
-
-
-def parse_assignments(blueprint: Blueprint, assignments: Iterable[str]) -> dict[str, Any]:
-    """``["resource=users", "count=3"]`` -> ``{"resource": "users", "count": 3}``."""
-    values: dict[str, Any] = {}
-    for assignment in assignments:
-        name, sep, raw = assignment.partition("=")
-        name = name.strip()
-        if not sep or not name:
-            raise UsageError(
-                f"--set {assignment!r}: expected NAME=VALUE, e.g. --set resource=users."
-            )
-        values[name] = coerce(blueprint.properties.get(name, {}), raw)
-    return values
-
-
-def read_data_file(path: Path) -> dict[str, Any]:
-    """The values in a YAML or JSON file holding one mapping."""
-    document = load_yaml(Path(path))
-    if document.data is None:
-        return {}
-    if not isinstance(document.data, dict):
-        raise ScaffoldError(
-            f"{path}: a data file holds one mapping of NAME: VALUE, "
-            f"not a {type(document.data).__name__}."
-        )
-    return dict(document.data)
 
 
 def _fill_defaults(
@@ -195,34 +91,34 @@ DefaultingValidator = validators.extend(  # type: ignore[no-untyped-call]
 def with_defaults(blueprint: Blueprint, values: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of ``values`` completed with the schema's defaults, nested ones included."""
     completed = copy.deepcopy(dict(values))
-    for _ in DefaultingValidator(dict(blueprint.variables)).iter_errors(completed):
-        pass
+    with _schema_errors(blueprint):
+        for _ in _validator(blueprint).iter_errors(completed):
+            pass
     return completed
 
 
-def questions(blueprint: Blueprint, given: Mapping[str, Any]) -> list[Question]:
-    """What to ask for on a terminal: every variable not given, in schema order."""
-    asked = []
-    for name, prop in blueprint.properties.items():
-        if name in given:
-            continue
-        types = _types(prop)
-        kind = next((t for t in types if t != "null"), "string")
-        if kind in ("array", "object"):
-            kind = "json"
-        asked.append(
-            Question(
-                name=name,
-                prompt=_first_sentence(str(prop.get("description") or "")) or name,
-                kind=kind,
-                required=name in blueprint.required,
-                default=prop.get("default"),
-                has_default="default" in prop,
-                choices=tuple(prop.get("enum", ())),
-                schema=MappingProxyType(dict(prop)),
-            )
-        )
-    return asked
+def _validator(blueprint: Blueprint) -> Validator:
+    schema = dict(blueprint.variables)
+    validator: Validator = DefaultingValidator(schema, registry=schema_registry(schema))
+    return validator
+
+
+@contextlib.contextmanager
+def _schema_errors(blueprint: Blueprint) -> Iterator[None]:
+    """A variable schema that cannot be applied is the blueprint's error, not a crash."""
+    where = blueprint.root / MANIFEST
+    try:
+        yield
+    except referencing.exceptions.Unresolvable as exc:
+        raise BlueprintError(
+            f"{where}: variables: a $ref cannot be resolved ({exc}). Define what it "
+            "points to, e.g. under variables.$defs, or fix the pointer."
+        ) from exc
+    except RecursionError as exc:
+        raise BlueprintError(
+            f"{where}: variables: validating an item recursed without end (a $ref that "
+            "refers back to itself?), or the item is nested too deeply. Fix the schema."
+        ) from exc
 
 
 def item_name(blueprint: Blueprint, values: Mapping[str, Any]) -> str | None:
@@ -245,7 +141,7 @@ def check_item(
     phase: str | None = None,
 ) -> tuple[Item | None, list[Problem]]:
     """Validate one item; returns it (or None) and every problem found."""
-    where = {
+    where: dict[str, Any] = {
         "item": number or index,
         "phase": phase,
         "source": document.source if document else None,
@@ -261,10 +157,34 @@ def check_item(
             **where,
         )
         return None, [problem]
+    line_of = document.line_of if document else (lambda _path: None)
+    keys = _non_text_keys(values)
+    if keys:
+        problems = [
+            Problem(
+                item_name=None,
+                field=".".join(str(p) for p in path),
+                rule="propertyNames",
+                message=f"a name is text, not {type(key).__name__} {key!r}: quote it",
+                line=line_of((*location, *path)),
+                **where,
+            )
+            for path, key in keys
+        ]
+        return None, problems
+    if depth_of(values) > MAX_DEPTH:
+        problem = Problem(
+            item_name=None,
+            field="",
+            rule="maxDepth",
+            message=f"nested deeper than {MAX_DEPTH} levels of lists and mappings, the limit",
+            line=line_of(tuple(location)),
+            **where,
+        )
+        return None, [problem]
     completed = copy.deepcopy(dict(values))
-    errors = sorted(
-        DefaultingValidator(dict(blueprint.variables)).iter_errors(completed), key=_error_order
-    )
+    with _schema_errors(blueprint):
+        errors = sorted(_validator(blueprint).iter_errors(completed), key=_error_order)
     name = item_name(blueprint, completed)
     problems = [
         _problem(blueprint, error, name, document, tuple(location), where) for error in errors
@@ -311,6 +231,26 @@ def validate_item(blueprint: Blueprint, values: Mapping[str, Any]) -> Item:
     return item
 
 
+def _non_text_keys(value: Any) -> list[tuple[tuple[Hashable, ...], Any]]:
+    """Where a mapping in ``value`` has a name that is not text: a JSON document
+    (and the record of a run) cannot hold it. Walks at most ``MAX_DEPTH`` levels."""
+    found: list[tuple[tuple[Hashable, ...], Any]] = []
+    stack: list[tuple[Any, tuple[Hashable, ...]]] = [(value, ())]
+    while stack and len(found) < 10:
+        current, path = stack.pop()
+        if len(path) > MAX_DEPTH:
+            continue
+        if isinstance(current, Mapping):
+            for key, child in current.items():
+                if not isinstance(key, str):
+                    found.append((path, key))
+                else:
+                    stack.append((child, (*path, key)))
+        elif isinstance(current, list | tuple):
+            stack.extend((child, (*path, i)) for i, child in enumerate(current))
+    return sorted(found, key=lambda entry: [str(p) for p in entry[0]])
+
+
 def _error_order(error: SchemaViolation) -> tuple[str, str]:
     return (".".join(str(p) for p in error.absolute_path), error.message)
 
@@ -331,6 +271,16 @@ def _problem(
             path.append(match.group("name"))
             message = "is required"
     field = ".".join(str(p) for p in path)
+    if len(message) > 300:  # the instance, repeated whole: a 5,000-digit number, say
+        message = message.replace(repr(error.instance), shorten(repr(error.instance))[1:-1])
+        message = message if len(message) <= 300 else message[:300] + "…"
+    if (
+        error.validator == "type"
+        and isinstance(error.instance, str)
+        and error.instance.strip().lstrip("+-").isdigit()
+        and error.validator_value in ("integer", "number")
+    ):
+        message += f" (an integer has at most {MAX_INT_DIGITS} digits)"
     if error.validator == "not" and isinstance(error.validator_value, Mapping):
         reason = error.validator_value.get("description")
         message = f"{error.instance!r} is not allowed" + (f": {reason}" if reason else "")
@@ -367,15 +317,10 @@ def _unknown_names(error: SchemaViolation) -> str:
     return f"unknown name{'s' if len(unknown) != 1 else ''} {', '.join(hints)}; known: {allowed}"
 
 
-def _first_sentence(text: str) -> str:
-    sentence = re.split(r"(?<=\.)\s+(?=[A-Z])", text.strip(), maxsplit=1)[0]
-    return sentence[:-1] if sentence.endswith(".") and not sentence.endswith("...") else sentence
-
-
 def _description(blueprint: Blueprint, path: list[Hashable]) -> str | None:
     if not path or not isinstance(path[0], str):
         return None
     prop = blueprint.properties.get(path[0], {})
     if len(path) > 1:
         return None
-    return _first_sentence(str(prop.get("description") or "")) or None
+    return first_sentence(str(prop.get("description") or "")) or None

@@ -2,11 +2,24 @@
 
 Errors about a manifest or an items file must name the line, so loading keeps
 a map from a value's path (a tuple of keys and indexes) to its 1-based line.
+
+Every document is held to limits before it is built, so that hostile input is
+an error and not a hang or an exhausted memory (see docs/safety.md):
+
+- aliases may not expand it past ``MAX_VALUES`` values (a "billion laughs"
+  alias bomb of a few hundred bytes is refused at once), nor refer to
+  themselves;
+- it may not nest deeper than ``MAX_DEPTH`` levels;
+- an integer has at most ``MAX_INT_DIGITS`` digits (quote it to keep it as text);
+- a file is at most ``MAX_FILE_BYTES`` long.
+
+Timestamps, ``!!binary`` and ``!!set`` values are read as JSON would see them
+(text, text and a mapping), since items and manifests are validated by JSON Schema.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,8 +29,80 @@ import yaml
 from scaffolder.errors import ScaffoldError
 
 PathKey = tuple[Hashable, ...]
+
+MAX_VALUES = 1_000_000  # values in a document once its aliases are expanded
+MAX_DEPTH = 100  # levels of nesting of lists and mappings
+MAX_INT_DIGITS = 4300  # digits of an integer: Python's own limit for text <-> int
+MAX_FILE_BYTES = 64 * 1024 * 1024  # size of a YAML or JSON file
+_INT_LIMIT = 10**MAX_INT_DIGITS
+
 # libyaml's parser when PyYAML was built with it (it is several times faster)
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def check_integer(value: int) -> str | None:
+    """Why ``value`` is too large to accept, or None."""
+    if -_INT_LIMIT < value < _INT_LIMIT:
+        return None
+    return (
+        f"an integer of more than {MAX_INT_DIGITS} digits; that is the limit. "
+        "Quote it to keep it as text"
+    )
+
+
+def depth_of(value: Any, limit: int = MAX_DEPTH) -> int:
+    """How deeply lists and mappings nest in ``value`` (a scalar is 0), counted
+    without recursion and up to ``limit + 1`` only."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        current, depth = stack.pop()
+        if isinstance(current, Mapping):
+            children: Any = current.values()
+        elif isinstance(current, list | tuple):
+            children = current
+        else:
+            continue
+        depth += 1
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            return limit + 1
+        stack.extend((child, depth) for child in children)
+    return deepest
+
+
+class _LimitError(yaml.constructor.ConstructorError):
+    """A value past one of the limits: reported as such, not as a syntax error."""
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc]
+    """The safe loader, with integers bounded and non-JSON types read as JSON would."""
+
+    def construct_bounded_int(self, node: yaml.ScalarNode) -> int:
+        try:
+            value: int = self.construct_yaml_int(node)
+        except ValueError as exc:  # Python's own limit on converting long text
+            raise _LimitError(
+                None, None, check_integer(_INT_LIMIT) or str(exc), node.start_mark
+            ) from exc
+        problem = check_integer(value)
+        if problem:
+            raise _LimitError(None, None, problem, node.start_mark)
+        return value
+
+    def construct_as_text(self, node: yaml.ScalarNode) -> str:
+        return str(self.construct_scalar(node))
+
+    def construct_set_as_mapping(self, node: yaml.MappingNode) -> Iterator[dict[Any, Any]]:
+        data: dict[Any, Any] = {}
+        yield data
+        data.update(self.construct_mapping(node))
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_bounded_int)
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_as_text)
+_Loader.add_constructor("tag:yaml.org,2002:binary", _Loader.construct_as_text)
+_Loader.add_constructor("tag:yaml.org,2002:set", _Loader.construct_set_as_mapping)
 
 
 @dataclass(frozen=True)
@@ -44,42 +129,156 @@ def parse_yaml(text: str, source: str) -> SourceDocument:
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
+        if node is not None:
+            _check_graph(node)
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark is not None else source
         problem = getattr(exc, "problem", None) or str(exc)
+        if isinstance(exc, _LimitError):
+            raise ScaffoldError(f"{where}: {problem}.") from exc
         raise ScaffoldError(f"{where}: not valid YAML: {problem}. Fix the syntax there.") from exc
+    except RecursionError as exc:
+        raise ScaffoldError(
+            f"{source}: nested too deeply to read; the limit is {MAX_DEPTH} levels of "
+            "lists and mappings. Flatten the data."
+        ) from exc
     finally:
         loader.dispose()
     lines: dict[PathKey, int] = {}
     if node is not None:
-        _collect_lines(node, (), lines)
+        _collect_lines(node, lines)
     return SourceDocument(data=data, source=source, lines=lines)
 
 
 def load_yaml(path: Path) -> SourceDocument:
     """Read and parse a YAML or JSON file."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+        text = raw.decode("utf-8")
     except FileNotFoundError as exc:
         raise ScaffoldError(f"{path}: no such file.") from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise ScaffoldError(f"{path}: cannot be read: {exc}.") from exc
-    return parse_yaml(text, str(path))
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScaffoldError(
+            f"{path}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB, the limit for a "
+            "YAML or JSON file. Split it (an items file can take its items `from` "
+            "another file) or make it smaller."
+        )
+    return parse_yaml(text.replace("\r\n", "\n").replace("\r", "\n"), str(path))
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _check_graph(root: yaml.Node) -> None:
+    """Refuse a document whose aliases refer to themselves, whose aliases expand it
+    past ``MAX_VALUES`` values, or that nests deeper than ``MAX_DEPTH``.
+
+    Aliases make the node graph a DAG whose expansion can be exponential in its
+    size, so sizes and depths are memoised per node: the count is linear.
+    """
+    size: dict[int, int] = {}  # id(node) -> values once expanded
+    depth: dict[int, int] = {}  # id(node) -> levels of nesting
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        key = id(node)
+        if expanded:
+            children = _children(node)
+            on_path.discard(key)
+            size[key] = 1 + sum(size[id(child)] for child in children)
+            depth[key] = 0
+            if isinstance(node, yaml.CollectionNode):
+                depth[key] = 1 + max((depth[id(child)] for child in children), default=0)
+            if depth[key] > MAX_DEPTH:
+                raise _refuse(node, _TOO_DEEP)
+            if size[key] > MAX_VALUES:
+                raise _refuse(node, _TOO_MANY)
+            continue
+        if key in size:
+            continue
+        if key in on_path:
+            raise _refuse(node, _RECURSIVE)
+        on_path.add(key)
+        stack.append((node, True))
+        for child in _children(node):
+            if id(child) in on_path:
+                raise _refuse(child, _RECURSIVE)
+            if id(child) not in size:
+                stack.append((child, False))
+
+
+_TOO_DEEP = (
+    f"nested deeper than {MAX_DEPTH} levels of lists and mappings, the limit. Flatten the data"
+)
+_TOO_MANY = (
+    f"its aliases (*name) expand the document past {MAX_VALUES:,} values, the limit (an alias "
+    "bomb?). Write the values out, or refer to fewer of them"
+)
+_RECURSIVE = (
+    "a recursive alias: the value anchored here (&name) contains an alias to itself (*name). "
+    "Remove the alias that points back into its own anchor"
+)
+
+
+def _refuse(node: yaml.Node, problem: str) -> _LimitError:
+    return _LimitError(None, None, problem, node.start_mark)
+
+
+def load_documents(text: str) -> list[Any]:
+    """Every YAML document in ``text`` (a rendered file, say), each within the limits.
+
+    A syntax error, or a value past a limit, is a ``yaml.MarkedYAMLError`` with its line;
+    nesting too deep to read is a ValueError.
+    """
+    loader = _Loader(text)
+    try:
+        documents = []
+        while loader.check_node():
+            node = loader.get_node()
+            _check_graph(node)
+            documents.append(loader.construct_document(node))
+        return documents
+    except RecursionError:
+        raise ValueError(_TOO_DEEP) from None
+    finally:
+        loader.dispose()
 
 
 _KEYS = yaml.constructor.SafeConstructor()
 
 
-def _collect_lines(node: yaml.Node, path: PathKey, lines: dict[PathKey, int]) -> None:
-    lines.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            if isinstance(key_node, yaml.ScalarNode):
-                key = _KEYS.construct_object(key_node)
-                if isinstance(key, Hashable):
-                    _collect_lines(value_node, (*path, key), lines)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, child in enumerate(node.value):
-            _collect_lines(child, (*path, index), lines)
+def _collect_lines(root: yaml.Node, lines: dict[PathKey, int]) -> None:
+    """The line of every value, by path; a value an alias repeats is walked once
+    (paths inside a repetition fall back to the line of the value repeated)."""
+    visited: set[int] = set()
+    stack: list[tuple[yaml.Node, PathKey]] = [(root, ())]
+    while stack:
+        node, path = stack.pop()
+        lines.setdefault(path, node.start_mark.line + 1)
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        children: list[tuple[yaml.Node, PathKey]] = []
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if isinstance(key_node, yaml.ScalarNode):
+                    try:
+                        key = _KEYS.construct_object(key_node)
+                    except (yaml.YAMLError, ValueError):
+                        continue
+                    if isinstance(key, Hashable):
+                        children.append((value_node, (*path, key)))
+        elif isinstance(node, yaml.SequenceNode):
+            children = [(child, (*path, index)) for index, child in enumerate(node.value)]
+        stack.extend(reversed(children))  # in document order: an anchor before its aliases

@@ -28,7 +28,7 @@ from scaffolder.plan import ConflictPolicy, Plan, plan
 from scaffolder.render import ChangeSet, Renderer
 from scaffolder.variables import validate_item
 
-OPERATIONS = ("make_dir", "write", "copy", "replace", "remove", "remove_dir")
+OPERATIONS = ("make_dir", "write", "backup", "copy", "replace", "remove", "remove_dir", "sync_dir")
 
 
 def render(blueprint: Blueprint, values: Mapping[str, Any]) -> ChangeSet:
@@ -48,6 +48,7 @@ class CountingFileSystem(FileSystem):
     """
 
     def __init__(self) -> None:
+        super().__init__()
         self.calls: list[tuple[str, tuple[Any, ...]]] = []
         self._depth = 0
 
@@ -72,6 +73,9 @@ class CountingFileSystem(FileSystem):
     def write(self, path: Path, content: bytes, mode: int = 0o644) -> None:
         self._run("write", FileSystem.write, path, content, mode)
 
+    def backup(self, source: Path, target: Path) -> None:
+        self._run("backup", FileSystem.backup, source, target)
+
     def copy(self, source: Path, target: Path) -> None:
         self._run("copy", FileSystem.copy, source, target)
 
@@ -83,6 +87,9 @@ class CountingFileSystem(FileSystem):
 
     def remove_dir(self, path: Path) -> None:
         self._run("remove_dir", FileSystem.remove_dir, path)
+
+    def sync_dir(self, path: Path) -> None:
+        self._run("sync_dir", FileSystem.sync_dir, path)
 
 
 class KillingFileSystem(CountingFileSystem):

@@ -41,6 +41,12 @@ def snapshot(root: Path) -> dict[str, bytes | None]:
 MakeBlueprint = Callable[..., Blueprint]
 
 
+@pytest.fixture(autouse=True)
+def no_user_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The developer's own settings file (trusted blueprint folders) never changes a test."""
+    monkeypatch.setenv("SCAFFOLD_SETTINGS", str(tmp_path / "no-settings.yaml"))
+
+
 @pytest.fixture
 def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Run in ``tmp_path``, with no ``SCAFFOLD_PATH``: the CLI finds only what a test made."""

@@ -1,12 +1,13 @@
-"""Ground-truth checks, through the library: each kind on good and bad output, the tool and
-trust guards, the commit they gate, phases, and how many processes they start.
+"""Ground-truth checks, through the library: each kind on good and bad output, the tool
+guards, the commit they gate, phases, and how many processes they start.
 
-Every blueprint is built inline in ``tmp_path``; nothing is written anywhere else.
+Every blueprint is built inline in ``tmp_path``; nothing is written anywhere else. They are
+each test's own, so the runs here trust them (``trust=True``): what needs trust, and what
+happens without it, is tested in ``test_checks_trust.py``.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import subprocess
 import sys
@@ -19,19 +20,11 @@ import pytest
 import yaml
 
 import scaffolder
-from scaffolder.blueprint import Blueprint, Origin
-from scaffolder.checks import (
-    CheckResult,
-    CheckStatus,
-    PhaseChecks,
-    ToolMissingError,
-    UntrustedError,
-    prepare,
-)
-from scaffolder.checks import kinds as check_kinds
+from scaffolder.blueprint import Blueprint
+from scaffolder.checks import CheckResult, CheckStatus, ToolMissingError
+from scaffolder.checks import base as check_base
 from scaffolder.errors import BlueprintError
 from scaffolder.report import Outcome, Report
-from scaffolder.variables import Item
 from tests.conftest import MakeBlueprint, build_file_tree, snapshot
 
 PYTHON = sys.executable
@@ -48,13 +41,23 @@ def with_properties(**properties: Any) -> dict[str, Any]:
     return {**NAMED, "properties": {**NAMED["properties"], **properties}}
 
 
+@pytest.fixture(autouse=True)
+def no_user_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The user's own settings file (and what it trusts) plays no part here."""
+    monkeypatch.setenv("SCAFFOLD_SETTINGS", str(tmp_path / "no-settings.yaml"))
+
+
 def new(blueprint: Blueprint, out: Path, values: dict[str, Any] | None = None, **kw: Any) -> Report:
+    """One render of a blueprint the test made, trusted unless ``trust=False``."""
+    kw.setdefault("trust", True)
     return scaffolder.new(blueprint, values or {"name": "alpha"}, out=out, **kw)
 
 
 def batch(
     tmp_path: Path, blueprint: Blueprint, items: list[dict[str, Any]], out: Path, **kw: Any
 ) -> Report:
+    """A batch of a blueprint the test made, trusted unless ``trust=False``."""
+    kw.setdefault("trust", True)
     items_file = tmp_path / "items.yaml"
     items_file.write_text(yaml.safe_dump({"blueprint": str(blueprint.root), "items": items}))
     return scaffolder.run(items_file, out=out, jobs=1, **kw)
@@ -961,7 +964,7 @@ def test_a_failing_phase_marks_later_phases_not_run_and_rolls_back_the_run(
     )
     out = build_file_tree(tmp_path / "out", {"README.md": "mine\n"})
     before = snapshot(out)
-    report = scaffolder.run(plan_file(tmp_path, models, api), out=out, jobs=1)
+    report = scaffolder.run(plan_file(tmp_path, models, api), out=out, jobs=1, trust=True)
     assert_rolled_back(report, out, before)
     statuses = [(c.phase, c.kind, c.status) for c in report.checks]
     assert statuses == [
@@ -1121,9 +1124,9 @@ def test_missing_required_module_stops_before_writing(
 def test_missing_pytest_stops_before_writing(
     tmp_path: Path, make_blueprint: MakeBlueprint, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = check_kinds.module_available
+    real = check_base.module_available
     monkeypatch.setattr(
-        check_kinds, "module_available", lambda name: name != "pytest" and real(name)
+        check_base, "module_available", lambda name: name != "pytest" and real(name)
     )
     blueprint = make_blueprint(
         {"tests/test_{{ name }}.py.jinja": THREE_TESTS},
@@ -1170,51 +1173,6 @@ def test_every_missing_tool_is_listed_at_once(
         new(blueprint, tmp_path / "out")
     assert "nope_one_xyz" in caught.value.message
     assert "nope_two_xyz" in caught.value.message
-
-
-# --- trust ---------------------------------------------------------------------------------
-
-
-def test_command_from_a_local_blueprint_needs_trust(
-    tmp_path: Path, make_blueprint: MakeBlueprint
-) -> None:
-    blueprint = make_blueprint(
-        {"{{ name }}.txt": "x\n"}, variables=NAMED, checks=[{"command": f"{PYTHON} -c pass"}]
-    )
-    out = tmp_path / "out"
-    with pytest.raises(UntrustedError, match="--trust"):
-        new(blueprint, out)
-    assert not out.exists()
-    assert_passed(new(blueprint, out, trust=True))
-
-
-def phase(blueprint: Blueprint, name: str | None = None) -> PhaseChecks:
-    return PhaseChecks(name, blueprint, (Item(1, {"name": "a"}),), {1: ("a.txt",)})
-
-
-def test_built_in_blueprints_need_no_trust(make_blueprint: MakeBlueprint) -> None:
-    blueprint = make_blueprint(
-        {"{{ name }}.txt": "x\n"}, variables=NAMED, checks=[{"command": f"{PYTHON} -c pass"}]
-    )
-    with pytest.raises(UntrustedError):
-        prepare([phase(blueprint)])
-    built_in = dataclasses.replace(blueprint, origin=Origin.BUILT_IN)
-    (target,) = prepare([phase(built_in)])
-    assert target.kind == "command"
-
-
-def test_a_built_in_blueprint_of_the_same_name_lends_no_trust(
-    tmp_path: Path, make_blueprint: MakeBlueprint
-) -> None:
-    # a plan: a local blueprint that runs a command, and a built-in one with the same name
-    local = make_blueprint(
-        {"a.txt": "x\n"}, variables=NAMED, checks=[{"command": f"{PYTHON} -c pass"}]
-    )
-    other = make_blueprint({"b.txt": "y\n"}, variables=NAMED, where=tmp_path / "elsewhere")
-    built_in = dataclasses.replace(other, origin=Origin.BUILT_IN)
-    assert local.name == built_in.name
-    with pytest.raises(UntrustedError, match="--trust"):
-        prepare([phase(local, "one"), phase(built_in, "two")])
 
 
 # --- options -------------------------------------------------------------------------------
@@ -1322,7 +1280,7 @@ def test_pytest_with_no_test_files_passes_unless_tests_are_expected(
     assert problem.message == "no test files were written, but tests are expected for item 1 (a)"
 
 
-def test_rollback_removes_what_a_check_left_in_folders_the_run_created(
+def test_rollback_keeps_and_names_what_a_check_left_in_folders_the_run_created(
     tmp_path: Path, make_blueprint: MakeBlueprint
 ) -> None:
     blueprint = make_blueprint(
@@ -1341,4 +1299,7 @@ def test_rollback_removes_what_a_check_left_in_folders_the_run_created(
     before = snapshot(out)
     report = scaffolder.new(blueprint, {"name": "a"}, out=out, trust=True)
     assert report.outcome is Outcome.CHECKS_FAILED and report.rolled_back
-    assert snapshot(out) == before
+    # the run's own file is gone; what the check wrote is not the run's: kept, and named
+    left = {"pkg": None, "pkg/.cache": None, "pkg/.cache/x": b"", "pkg/sub": None, "pkg/sub/y": b""}
+    assert snapshot(out) == {**before, **left}
+    assert set(report.kept) == {"pkg/.cache", "pkg/sub/y"}

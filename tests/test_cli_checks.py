@@ -2,7 +2,8 @@
 trust guards, ``--keep-failed``, ``--no-check``, ``scaffold check``, and the ``--json`` report.
 
 Every test runs in ``tmp_path`` (the current directory is moved there), so nothing is
-written anywhere else.
+written anywhere else. The user's settings file plays no part: ``SCAFFOLD_SETTINGS`` names
+a file in ``tmp_path``, which exists only when a test writes it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pytest
 import yaml
 from click.testing import Result
 
-from scaffolder.checks import kinds as check_kinds
+from scaffolder.checks import base as check_base
 from tests.conftest import MakeBlueprint, build_file_tree, snapshot
 from tests.test_checks import NAMED
 from tests.test_cli import assert_report, no_traceback, run, statuses
@@ -24,6 +25,13 @@ from tests.test_cli import assert_report, no_traceback, run, statuses
 PYTHON = sys.executable
 
 pytestmark = pytest.mark.usefixtures("isolated")
+
+
+@pytest.fixture(autouse=True)
+def settings_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "settings" / "settings.yaml"
+    monkeypatch.setenv("SCAFFOLD_SETTINGS", str(path))
+    return path
 
 
 def new(blueprint: Path, out: Path, *extra: str, name: str = "alpha") -> Result:
@@ -205,13 +213,13 @@ def test_a_missing_required_module_stops_the_run_before_writing(
     ).root
     out = build_file_tree(tmp_path / "out", {"README.md": "mine\n"})
     before = snapshot(out)
-    result = new(blueprint, out)
+    result = new(blueprint, out, "--trust")
     assert_stopped_before_writing(result, out, before)
     assert "some_module_not_there_xyz" in result.output  # the tool
     assert "import app.alpha" in result.output  # the check
     assert "pip install some_module_not_there_xyz" in result.output  # how to install it
 
-    data = json.loads(new(blueprint, out, "--json").stdout)
+    data = json.loads(new(blueprint, out, "--trust", "--json").stdout)
     assert_report(data)
     assert data["error"]["kind"] == "tool"
     assert snapshot(out) == before
@@ -223,9 +231,9 @@ def test_a_missing_required_module_stops_the_run_before_writing(
 def test_pytest_missing_stops_the_run_before_writing(
     tmp_path: Path, make_blueprint: MakeBlueprint, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = check_kinds.module_available
+    real = check_base.module_available
     monkeypatch.setattr(
-        check_kinds, "module_available", lambda name: name != "pytest" and real(name)
+        check_base, "module_available", lambda name: name != "pytest" and real(name)
     )
     blueprint = make_blueprint(
         {"tests/test_{{ name }}.py.jinja": "def test_a():\n    pass\n"},
@@ -233,7 +241,7 @@ def test_pytest_missing_stops_the_run_before_writing(
         checks=[{"pytest": {"collect_only": True, "exact": 1}}],
     ).root
     out = tmp_path / "out"
-    result = new(blueprint, out)
+    result = new(blueprint, out, "--trust")
     assert_stopped_before_writing(result, out, {})
     assert "pytest: needed by demo: pytest collect_only, exact=1" in result.output
     assert "pip install pytest" in result.output
@@ -278,6 +286,48 @@ def test_a_command_from_a_local_blueprint_needs_trust(
     assert (out / "alpha.txt").exists()
 
     # `scaffold check` asks for the same trust
+    assert run("check", "--out", out).exit_code == 1
+    assert run("check", "--out", out, "--trust").exit_code == 0
+
+
+def test_a_project_blueprints_import_check_runs_no_code_without_trust(
+    tmp_path: Path, make_blueprint: MakeBlueprint, settings_file: Path
+) -> None:
+    marker = tmp_path / "imported"
+    make_blueprint(
+        {"app/__init__.py": "", "app/{{ name }}.py.jinja": f"open({str(marker)!r}, 'w')\n"},
+        name="handler",
+        variables=NAMED,
+        checks=[{"import": "app.{{ name }}"}],
+        where=tmp_path / ".scaffold/blueprints",
+    )
+    out = build_file_tree(tmp_path / "svc", {"README.md": "mine\n"})
+    before = snapshot(out)
+    for extra in ((), ("--dry-run",)):
+        refused = run("new", "handler", "--set", "name=ping", "--out", out, *extra)
+        assert refused.exit_code == 1, refused.output
+        no_traceback(refused)
+        assert "handler (import app.ping)" in refused.output
+        assert "Nothing was run or written" in refused.output
+        assert "--trust" in refused.output
+    data = json.loads(run("new", "handler", "--set", "name=ping", "--out", out, "--json").stdout)
+    assert_report(data)
+    assert data["error"]["kind"] == "trust"
+    assert snapshot(out) == before
+    assert not marker.exists()
+
+    # listed in the settings file, it is trusted without --trust, in `scaffold check` too
+    root = tmp_path / ".scaffold/blueprints/handler"
+    settings_file.parent.mkdir()
+    settings_file.write_text(f"trust:\n  - {root}\n")
+    trusted = run("new", "handler", "--set", "name=ping", "--out", out)
+    assert trusted.exit_code == 0, trusted.output
+    assert marker.exists()
+    marker.unlink()
+    assert run("check", "--out", out).exit_code == 0
+    assert marker.exists()
+
+    settings_file.write_text("trust:\n  - /somewhere/else/\n")
     assert run("check", "--out", out).exit_code == 1
     assert run("check", "--out", out, "--trust").exit_code == 0
 
@@ -367,13 +417,13 @@ def test_scaffold_check_of_a_batch_with_json(tmp_path: Path, make_blueprint: Mak
         yaml.safe_dump({"blueprint": str(blueprint.root), "items": [{"name": "a"}, {"name": "b"}]})
     )
     out = tmp_path / "out"
-    first = as_json(run("batch", items, "--out", out, "--jobs", "1", "--json"))
+    first = as_json(run("batch", items, "--out", out, "--jobs", "1", "--json", "--trust"))
     assert first["outcome"] == "succeeded"
     assert first["checks"][0]["processes"] == 1
     assert "2 passed" in first["checks"][0]["output"]
 
     (out / "tests/test_b.py").write_text("def test_b():\n    assert 'b' == 'B'\n")
-    again = run("check", "--out", out, "--json")
+    again = run("check", "--out", out, "--json", "--trust")
     assert again.exit_code == 1
     data = as_json(again)
     (check,) = data["checks"]
@@ -412,7 +462,7 @@ def test_a_plan_whose_first_phase_fails(tmp_path: Path, make_blueprint: MakeBlue
     )
     out = build_file_tree(tmp_path / "out", {"README.md": "mine\n"})
     before = snapshot(out)
-    result = run("batch", plan, "--out", out, "--jobs", "1")
+    result = run("batch", plan, "--out", out, "--jobs", "1", "--trust")
     assert result.exit_code == 1, result.output
     assert "models/user.py:1:" in result.output
     rows = {tuple(line.split()[:3]): line for line in result.stdout.splitlines()}
@@ -421,7 +471,7 @@ def test_a_plan_whose_first_phase_fails(tmp_path: Path, make_blueprint: MakeBlue
     assert "not run" in rows[("api", "api", "pytest")]
     assert snapshot(out) == before
 
-    data = as_json(run("batch", plan, "--out", out, "--jobs", "1", "--json"))
+    data = as_json(run("batch", plan, "--out", out, "--jobs", "1", "--json", "--trust"))
     assert [(c["phase"], c["status"]) for c in data["checks"]] == [
         ("models", "failed"),
         ("api", "not_run"),

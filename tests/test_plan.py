@@ -89,12 +89,18 @@ def test_symlink_leading_out_is_refused(changes, destination, tmp_path: Path) ->
         plan(changes, destination, ConflictPolicy.OVERWRITE)
 
 
-def test_symlink_staying_inside_is_fine(changes, destination) -> None:
+def test_a_folder_symlinked_inside_is_read_but_never_written_through(changes, destination) -> None:
+    """The commit never follows a link while it writes, so the plan says so first."""
     (destination / "real").mkdir()
     os.symlink(destination / "real", destination / "sub")
+    with pytest.raises(ConfinementError, match=r"sub is a symlink to .*real folders"):
+        plan(changes, destination, ConflictPolicy.FAIL)
+    (destination / "real/deep.txt").write_bytes(
+        next(f.content for f in changes.files if f.path.as_posix() == "sub/deep.txt")
+    )
     assert (
         statuses(plan(changes, destination, ConflictPolicy.FAIL))["sub/deep.txt"]
-        is FileStatus.CREATE
+        is FileStatus.IDENTICAL
     )
 
 

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from scaffolder.cli import app
 from scaffolder.cli.prompts import ask
-from scaffolder.variables import Question, questions
+from scaffolder.values import Question, questions
 from tests.conftest import MakeBlueprint
 
 cli_app = importlib.import_module("scaffolder.cli.app")  # the module, not the Typer app

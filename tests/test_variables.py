@@ -3,15 +3,8 @@ from pathlib import Path
 import pytest
 
 from scaffolder.errors import UsageError, ValidationError
-from scaffolder.variables import (
-    check_item,
-    coerce,
-    parse_assignments,
-    questions,
-    read_data_file,
-    validate_item,
-    with_defaults,
-)
+from scaffolder.values import coerce, parse_assignments, questions, read_data_file
+from scaffolder.variables import check_item, validate_item, with_defaults
 from scaffolder.yamlsource import parse_yaml
 
 VARIABLES = {

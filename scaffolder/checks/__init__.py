@@ -5,7 +5,12 @@ check's options for every item, picks the files each check covers, refuses
 commands from untrusted blueprints, and looks up every tool a check needs (the
 tool guard). :func:`run` runs after the files are written: each declared check
 once over all its files, the checks of one phase in parallel, phase by phase —
-a phase whose checks fail stops the ones after it.
+a phase whose checks fail stops the ones after it. Interrupted (Ctrl-C, SIGTERM),
+it stops every process its checks started, at once, and re-raises.
+
+Trust: the kinds that run code of the blueprint's (``import``, ``pytest``,
+``command``) need ``trust=True`` (``--trust``) for a blueprint that is not built
+in, unless the user's settings file lists it under ``trust:``.
 """
 
 from __future__ import annotations
@@ -31,8 +36,10 @@ from scaffolder.checks.model import (
     Target,
     Tool,
 )
+from scaffolder.checks.processes import Processes
 from scaffolder.errors import BlueprintError, ScaffoldError
 from scaffolder.render import Renderer
+from scaffolder.settings import TrustedSource, load_settings, settings_path
 from scaffolder.variables import Item
 
 __all__ = [
@@ -41,6 +48,7 @@ __all__ = [
     "PhaseChecks",
     "Target",
     "ToolMissingError",
+    "TrustedSource",
     "UntrustedError",
     "prepare",
     "run",
@@ -54,7 +62,7 @@ class ToolMissingError(ScaffoldError):
 
 
 class UntrustedError(ScaffoldError):
-    """A blueprint that is not built in wants to run a command."""
+    """A blueprint that is not built in, nor trusted, has checks that run its code."""
 
     kind = "trust"
 
@@ -69,8 +77,18 @@ class PhaseChecks:
     files: Mapping[int, tuple[str, ...]] = field(default_factory=dict)  # item index -> files
 
 
-def prepare(phases: Sequence[PhaseChecks], *, trust: bool = False) -> tuple[Target, ...]:
-    """Every check of every phase, ready to run; raises before anything is written."""
+def prepare(
+    phases: Sequence[PhaseChecks],
+    *,
+    trust: bool = False,
+    trusted: Iterable[TrustedSource | str] | None = None,
+) -> tuple[Target, ...]:
+    """Every check of every phase, ready to run; raises before anything is written.
+
+    ``trust`` lets every blueprint's checks run its code; ``trusted`` lists the blueprint
+    folders that may (entries as in the settings file's ``trust:``); ``None`` reads them
+    from the user's settings file, only if an untrusted check needs them.
+    """
     targets = []
     for phase in phases:
         if not phase.blueprint.checks or not phase.items:
@@ -79,7 +97,7 @@ def prepare(phases: Sequence[PhaseChecks], *, trust: bool = False) -> tuple[Targ
         contexts = {item.index: renderer.context(item) for item in phase.items}
         for check in phase.blueprint.checks:
             targets.append(_target(phase, check, renderer, contexts))
-    _guard_trust(targets, trust)
+    _guard_trust(targets, trust, trusted)
     _guard_tools(targets)
     return tuple(targets)
 
@@ -92,19 +110,37 @@ def run(targets: Sequence[Target], *, destination: str) -> tuple[CheckResult, ..
     """
     results: list[CheckResult] = []
     failed_phase: str | None = None
+    processes = Processes()
     for phase, group in _by_phase(targets):
         if failed_phase is not None:
             results.extend(_not_run(target, failed_phase) for target in group)
             continue
-        with ThreadPoolExecutor(max_workers=len(group)) as pool:
-            found = list(pool.map(lambda target: _run_one(target, destination), group))
+        found = _run_phase(group, destination, processes)
         results.extend(found)
         if any(result.status is CheckStatus.FAILED for result in found):
             failed_phase = phase or "the run"
     return tuple(results)
 
 
-def _run_one(target: Target, destination: str) -> CheckResult:
+def _run_phase(
+    group: Sequence[Target], destination: str, processes: Processes
+) -> list[CheckResult]:
+    """The checks of one phase, at once. Interrupted while they run (KeyboardInterrupt, which
+    is also how SIGTERM arrives), it stops every process group they started, at once, and
+    re-raises without waiting for the checks to end."""
+    pool = ThreadPoolExecutor(max_workers=len(group), thread_name_prefix="scaffold-check")
+    try:
+        futures = [pool.submit(_run_one, target, destination, processes) for target in group]
+        found = [future.result() for future in futures]
+    except BaseException:
+        processes.stop_all()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return found
+
+
+def _run_one(target: Target, destination: str, processes: Processes) -> CheckResult:
     started = time.perf_counter()
     # `scaffold check` runs on files that may have gone since the run that wrote them
     missing = [f for f in target.files if not (Path(destination) / f).is_file()]
@@ -113,7 +149,7 @@ def _run_one(target: Target, destination: str) -> CheckResult:
         if missing and len(missing) == len(target.files):
             outcome = Findings()  # nothing left to check
         else:
-            outcome = KINDS[target.kind].run(_without(target, missing), destination)
+            outcome = KINDS[target.kind].run(_without(target, missing), destination, processes)
     except OSError as exc:  # unreadable files, a tool that cannot start
         outcome = Findings((CheckProblem(f"{exc.strerror or exc}", exc.filename),), str(exc))
     problems = gone + outcome.problems
@@ -174,7 +210,7 @@ def _target(
     phase: PhaseChecks, check: Check, renderer: Renderer, contexts: Mapping[int, dict[str, Any]]
 ) -> Target:
     kind = KINDS.get(check.kind)
-    where = f"{phase.blueprint.root}/blueprint.yaml: checks: {check.kind}"
+    where = f"{phase.blueprint.root / 'blueprint.yaml'}: checks: {check.kind}"
     if kind is None:
         raise BlueprintError(f"{where}: unknown check kind. Known: {', '.join(sorted(KINDS))}.")
     items = []
@@ -188,6 +224,7 @@ def _target(
         if selected != files:  # `{{ files }}` is the files the check covers, not every file
             rendered = _render(check.options, renderer, _with(context, selected), where)
             options = kind.options(rendered, where)
+        options = kind.prepare(options, phase.blueprint.root, where)
         items.append(ItemTarget(item.index, item.name, options, selected, item.label))
         described.add(Check(check.kind, rendered).describe())
     covered = tuple(sorted({f for item in items for f in item.files}))
@@ -228,24 +265,36 @@ def _render(options: Any, renderer: Renderer, context: dict[str, Any], where: st
     return options
 
 
-def _guard_trust(targets: Sequence[Target], trust: bool) -> None:
+def _guard_trust(
+    targets: Sequence[Target], trust: bool, trusted: Iterable[TrustedSource | str] | None
+) -> None:
     if trust:
         return
     # Each target knows its own blueprint's origin: a built-in blueprint that happens to
     # share a name with a local one (two phases of a plan) must not vouch for it.
+    gated = [t for t in targets if KINDS[t.kind].runs_code and not t.built_in]
+    if not gated:
+        return
+    if trusted is None:
+        sources = load_settings().trust
+    else:
+        sources = tuple(
+            e if isinstance(e, TrustedSource) else TrustedSource.parse(e) for e in trusted
+        )
     untrusted = sorted(
         {
-            f"{target.blueprint} ({target.description})"
-            for target in targets
-            if KINDS[target.kind].runs_commands and not target.built_in
+            f"{target.blueprint} ({target.description}) in {target.blueprint_root}"
+            for target in gated
+            if not any(source.covers(target.blueprint_root) for source in sources)
         }
     )
     if untrusted:
         raise UntrustedError(
-            "a blueprint that is not built in wants to run a command on this machine: "
-            + "; ".join(untrusted)
-            + ". Nothing was run or written. Read the blueprint; if you trust it, run again "
-            "with --trust."
+            "a blueprint that is not built in has checks that run its code on this machine "
+            "(import, pytest and command checks do):\n"
+            + "\n".join(f"  {line}" for line in untrusted)
+            + "\nNothing was run or written. Read the blueprint; if you trust it, run again "
+            f"with --trust, or list its folder under `trust:` in {settings_path()}."
         )
 
 

@@ -15,7 +15,7 @@ from scaffolder.cli.errors import handled
 from scaffolder.errors import UsageError
 from scaffolder.plan import ConflictPolicy
 from scaffolder.report import Report
-from scaffolder.variables import parse_assignments, questions, read_data_file
+from scaffolder.values import parse_assignments, questions, read_data_file
 
 app = typer.Typer(
     name="scaffold",
@@ -42,10 +42,20 @@ KeepFailedOption = Annotated[
     bool,
     typer.Option("--keep-failed", help="Keep the files when a check fails (default: roll back)."),
 ]
+NoWaitOption = Annotated[
+    bool,
+    typer.Option(
+        "--no-wait", help="If another run holds the destination, exit 1 instead of waiting."
+    ),
+]
 TrustOption = Annotated[
     bool,
     typer.Option(
-        "--trust", help="Allow checks that run commands, from blueprints that are not built in."
+        "--trust",
+        help=(
+            "Allow checks that run a blueprint's code (command, import, pytest) from "
+            "blueprints that are not built in."
+        ),
     ),
 ]
 
@@ -133,6 +143,7 @@ def new(
     no_check: NoCheckOption = False,
     keep_failed: KeepFailedOption = False,
     trust: TrustOption = False,
+    no_wait: NoWaitOption = False,
     json_output: JsonOption = False,
 ) -> None:
     """Render one blueprint once, prompting on a terminal for missing values."""
@@ -152,6 +163,8 @@ def new(
             check=not no_check,
             keep_failed=keep_failed,
             trust=trust,
+            wait=not no_wait,
+            on_wait=output.waiting,
         )
     _finish(report, json_output)
 
@@ -176,6 +189,7 @@ def batch(
     no_check: NoCheckOption = False,
     keep_failed: KeepFailedOption = False,
     trust: TrustOption = False,
+    no_wait: NoWaitOption = False,
     json_output: JsonOption = False,
 ) -> None:
     """Render many items from an items file: one blueprint, or a plan of phases."""
@@ -193,6 +207,8 @@ def batch(
                 keep_failed=keep_failed,
                 trust=trust,
                 on_batch=None if json_output else progress.update,
+                wait=not no_wait,
+                on_wait=output.waiting,
             )
     _finish(report, json_output, batch=True)
 
@@ -202,11 +218,12 @@ def check(
     ctx: typer.Context,
     out: OutOption = Path("."),
     trust: TrustOption = False,
+    no_wait: NoWaitOption = False,
     json_output: JsonOption = False,
 ) -> None:
     """Run the checks of the last run in a destination again."""
     with handled(json_output=json_output, verbose=_verbose(ctx)):
-        report = api.check(out, trust=trust)
+        report = api.check(out, trust=trust, wait=not no_wait, on_wait=output.waiting)
     if json_output:
         output.print_json(report.to_json())
     else:

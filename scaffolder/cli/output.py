@@ -14,6 +14,7 @@ from rich.table import Column, Table
 
 from scaffolder.blueprint import Blueprint
 from scaffolder.checks import CheckStatus
+from scaffolder.commit import Holder
 from scaffolder.plan import FileStatus
 from scaffolder.render import BatchDone
 from scaffolder.report import Outcome, Report
@@ -69,6 +70,7 @@ def draw_report(report: Report, out: Console, *, batch: bool = False) -> None:
             f"[yellow]recovered[/] an interrupted run in {escape(str(report.destination))}: "
             "its partial changes were rolled back"
         )
+        draw_kept(report.recovery.kept, out)
     for file in report.files:
         if not batch or file.status is not FileStatus.IDENTICAL:
             style = STYLES[file.status]
@@ -103,6 +105,7 @@ def draw_report(report: Report, out: Console, *, batch: bool = False) -> None:
             else "the files were kept (--keep-failed)"
         )
         out.print(f"[bold red]checks failed:[/] {escape(', '.join(failed))}; {then}.")
+        draw_kept(report.kept, out)
     elif report.dry_run:
         planned = ", ".join(
             f"{report.count(status)} {PLANNED[status]}"
@@ -112,6 +115,25 @@ def draw_report(report: Report, out: Console, *, batch: bool = False) -> None:
         out.print(f"dry run: {planned or 'nothing to do'}; nothing was written")
     else:
         out.print(f"done: {counts or 'nothing to do'} in {report.seconds:.2f}s")
+
+
+def waiting(holder: Holder) -> None:
+    """Say, on stderr, that the run waits for another one."""
+    error_console().print(
+        f"[yellow]waiting[/] for {escape(holder.describe())}, which holds the destination's "
+        "lock; it goes on when that run ends (Ctrl-C to give up, --no-wait not to wait)"
+    )
+
+
+def draw_kept(kept: tuple[str, ...], out: Console) -> None:
+    """What a rollback left because the run did not write it."""
+    if kept:
+        out.print(
+            f"[yellow]kept[/] {len(kept)} path{'s' if len(kept) != 1 else ''} that the run did "
+            "not write, in folders it had created (so those folders stay too):"
+        )
+        for path in kept:
+            out.print(f"      kept  {escape(repr(path)[1:-1])}")
 
 
 CHECK_STYLES = {

@@ -8,7 +8,7 @@ from typing import Any
 
 import questionary
 
-from scaffolder.variables import Question
+from scaffolder.values import Question
 
 
 def ask(questions: Sequence[Question], **session: Any) -> dict[str, Any]:

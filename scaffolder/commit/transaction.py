@@ -1,0 +1,430 @@
+"""Write a plan atomically — every planned file or none — and undo interrupted runs.
+
+A commit keeps a journal under ``<destination>/.scaffold/journal/<id>/``:
+
+1. ``preparing``: the journal lists every file to write and whether it existed, and the
+   folders the commit creates. Nothing in the tree is touched yet.
+2. Existing files that will be replaced are kept in the journal's ``backups/`` — as hard
+   links where the file system allows (no space needed: files are replaced by renaming new
+   ones over them, so the old bytes are never written again), else as copies. Then the free
+   space is checked against what the commit still has to write.
+3. ``prepared``: files are written, each to a temp file beside its target and renamed over
+   it; the folders are synced.
+4. ``committed``: the commit point, itself durable. The journal is then removed.
+
+An error or Ctrl-C before the commit point rolls back at once; a process killed mid-commit
+leaves the journal, and :func:`recover` (called, under the destination's lock, at the start
+of every run) rolls it back. A rollback writes nothing (it renames backups back and removes
+what the run created), so it works on a full disk; it is idempotent, so a rollback that is
+itself interrupted is simply done again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import NoReturn
+
+from scaffolder.commit.files import FileSystem
+from scaffolder.commit.journal import (
+    JOURNAL_FILE,
+    Entry,
+    Journal,
+    JournalState,
+    UntrustedJournal,
+    load,
+    temp_name,
+)
+from scaffolder.errors import CommitError
+from scaffolder.plan import Plan, PlannedFile
+from scaffolder.render import RESERVED
+
+_JOURNAL_DIRS = [RESERVED.parent.as_posix(), RESERVED.as_posix()]
+_BLOCK = 4096  # what a file or folder costs on disk at least
+
+
+@dataclass(frozen=True)
+class CommitResult:
+    transaction: str | None
+    written: tuple[PurePosixPath, ...] = ()
+
+
+@dataclass(frozen=True)
+class Rollback:
+    """What a rollback left: things it found in folders the run created but that the run
+    did not write (another process's files, a check's output). They are kept, and so are
+    the folders holding them."""
+
+    kept: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """What :func:`recover` found and undid."""
+
+    rolled_back: tuple[str, ...] = ()
+    completed: tuple[str, ...] = ()
+    kept: tuple[str, ...] = ()
+
+    @property
+    def happened(self) -> bool:
+        return bool(self.rolled_back or self.completed)
+
+
+class Transaction:
+    """Files written, journal kept: :meth:`finish` is the commit point, :meth:`roll_back`
+    puts everything back. Checks run in between, so a failed check can still undo the run.
+    A process killed before :meth:`finish` leaves a journal that :func:`recover` rolls back.
+    """
+
+    def __init__(
+        self,
+        plan: Plan,
+        journal: Journal | None = None,
+        writes: tuple[PlannedFile, ...] = (),
+        fs: FileSystem | None = None,
+    ) -> None:
+        self.plan = plan
+        self._journal = journal
+        self._writes = writes
+        self._fs = FileSystem() if fs is None else fs
+
+    def finish(self) -> CommitResult:
+        """Reach the commit point, then clean up the journal."""
+        journal, fs = self._journal, self._fs
+        if journal is None:
+            return CommitResult(transaction=None)
+        try:
+            try:
+                _save(journal, fs, JournalState.COMMITTED)  # the commit point
+            except BaseException as exc:
+                if journal.state is not JournalState.COMMITTED:
+                    _rollback(journal, fs)
+                    _reraise(exc, self.plan)
+            return _finish(journal, self._writes, fs)
+        finally:
+            fs.close()
+
+    def roll_back(self) -> Rollback:
+        """Restore every file to what it was before the run; remove the folders it created
+        when nothing else is in them."""
+        if self._journal is None:
+            return Rollback()
+        try:
+            return _rollback(self._journal, self._fs)
+        finally:
+            self._fs.close()
+
+
+def write(plan: Plan, fs: FileSystem | None = None) -> Transaction:
+    """Write every file the plan creates or overwrites, keeping the journal open."""
+    fs = FileSystem() if fs is None else fs
+    writes = plan.writes
+    if not writes:
+        return Transaction(plan, fs=fs)
+    journal = Journal(id=uuid.uuid4().hex[:12], destination=Path(plan.destination))
+    fs.anchor(journal.destination)
+    try:
+        folders = _prepare(journal, writes, fs)
+        _apply(journal, writes, folders, fs)
+    except BaseException as exc:
+        try:
+            _rollback(journal, fs)
+        finally:
+            fs.close()
+        _reraise(exc, plan)
+    return Transaction(plan, journal, writes, fs)
+
+
+def commit(plan: Plan, fs: FileSystem | None = None) -> CommitResult:
+    """Write every file the plan creates or overwrites, atomically."""
+    return write(plan, fs).finish()
+
+
+def _reraise(exc: BaseException, plan: Plan) -> NoReturn:
+    """An OSError becomes a CommitError that says what happened; anything else goes on."""
+    if isinstance(exc, CommitError):
+        raise exc
+    if not isinstance(exc, OSError):
+        raise exc
+    target = exc.filename or plan.destination
+    cause = "no space left on the disk" if exc.errno == errno.ENOSPC else exc.strerror or exc
+    raise CommitError(
+        f"writing failed at {target}: {cause}. Nothing was written: "
+        f"{plan.destination} is as it was before the run. Fix the cause (disk space, "
+        "permissions, a folder replaced by a link) and run again."
+    ) from exc
+
+
+def _finish(journal: Journal, writes: tuple[PlannedFile, ...], fs: FileSystem) -> CommitResult:
+    """Clean up after the commit point. The files are written whatever happens here: an
+    error or Ctrl-C only leaves the journal behind, and the next run finishes it."""
+    with contextlib.suppress(OSError, KeyboardInterrupt):
+        _discard(journal, fs)
+        _remove_empty_dirs(journal, _JOURNAL_DIRS, fs)
+    return CommitResult(journal.id, tuple(f.path for f in writes))
+
+
+def pending(destination: Path) -> tuple[str, ...]:
+    """The journals of interrupted commits in ``destination`` (read only)."""
+    journals = Path(destination).joinpath(*RESERVED.parts)
+    if not journals.is_dir() or journals.is_symlink():
+        return ()
+    return tuple(sorted(p.name for p in journals.iterdir()))
+
+
+def recover(destination: Path, fs: FileSystem | None = None) -> Recovery:
+    """Finish or undo every commit in ``destination`` that was interrupted.
+
+    Every journal is read and checked before anything is touched; one that cannot be
+    trusted stops the run with what to do, and nothing is changed.
+    """
+    fs = FileSystem() if fs is None else fs
+    destination = Path(destination)
+    if not destination.is_dir():
+        return Recovery()
+    fs.anchor(destination)
+    try:
+        return _recover(destination, fs)
+    except OSError as exc:
+        raise CommitError(
+            f"{destination}: restoring an interrupted run failed at "
+            f"{exc.filename or destination}: {exc.strerror or exc}. Fix the cause and run "
+            "again: the journal is kept, and the next run takes up where this one stopped."
+        ) from exc
+    finally:
+        fs.close()
+
+
+def _recover(destination: Path, fs: FileSystem) -> Recovery:
+    journals = _journals(destination, fs)
+    rolled_back: list[str] = []
+    completed: list[str] = []
+    kept: list[str] = []
+    for name, journal in journals:
+        if journal is None:
+            # Killed before its journal was written, or after a finished commit or rollback
+            # removed it: the tree is as that run left it; only the folder is left.
+            _discard(Journal(id=name, destination=destination), fs)
+        elif journal.state is JournalState.COMMITTED:
+            completed.append(journal.id)
+            _discard(journal, fs)
+        else:
+            rolled_back.append(journal.id)
+            kept.extend(_rollback(journal, fs).kept)
+    # A run killed while it made its journal's folders, or a cleanup that failed after the
+    # journal was gone, leaves them empty; a finished commit would have removed them.
+    _remove_empty_dirs(Journal(id="", destination=destination), _JOURNAL_DIRS, fs)
+    return Recovery(tuple(rolled_back), tuple(completed), tuple(kept))
+
+
+def _journals(destination: Path, fs: FileSystem) -> list[tuple[str, Journal | None]]:
+    """Every journal folder's name and journal, all read and checked first."""
+    scaffold, journals = destination / RESERVED.parent, destination.joinpath(*RESERVED.parts)
+    found: list[tuple[str, Journal | None]] = []
+    for folder in (scaffold, journals):
+        kind = fs.kind(folder)
+        if kind is None:
+            return found
+        if kind != "folder":
+            _distrust(folder, f"{folder.name} is a {kind}, not a folder")
+    for name in fs.names(journals):
+        where = journals / name
+        if fs.kind(where) != "folder":
+            _distrust(where, "it is not a folder (a symlink?)")
+        try:
+            found.append((name, load(destination, name, fs)))
+        except UntrustedJournal as exc:
+            _distrust(where / JOURNAL_FILE, str(exc))
+        except OSError as exc:
+            _distrust(where / JOURNAL_FILE, exc.strerror or str(exc))
+    return found
+
+
+def _distrust(path: Path, reason: str) -> NoReturn:
+    raise CommitError(
+        f"{path}: an interrupted run's journal cannot be read or trusted ({reason}). "
+        "Nothing was changed. scaffolder never follows a journal out of the destination or "
+        "through a link: check the files it names by hand, then delete "
+        f"{path.parent if path.name == JOURNAL_FILE else path}."
+    )
+
+
+def _prepare(journal: Journal, writes: tuple[PlannedFile, ...], fs: FileSystem) -> list[Path]:
+    """Write the journal and the backups; return the folders the targets still need."""
+    destination = journal.destination
+    for folder in _missing_dirs(destination, [journal.folder]):
+        fs.make_dir(folder)
+        journal.created_dirs.append(_relative(folder, destination))
+        fs.sync_dir(folder.parent)
+    for planned in writes:
+        journal.entries.append(
+            Entry(
+                path=planned.path.as_posix(),
+                existed=planned.current is not None,
+                temp=temp_name(planned.path, journal.id).as_posix(),
+                mode=planned.file.mode,
+            )
+        )
+    _save(journal, fs, JournalState.PREPARING)
+    if any(entry.existed for entry in journal.entries):
+        fs.make_dir(journal.folder / "backups")
+    for number, entry in enumerate(journal.entries):
+        if entry.existed:
+            backup = f"backups/{number}"
+            fs.backup(destination / entry.path, journal.folder / backup)
+            entry.backup = backup
+    # The target folders are in the journal before any is made, so that a rollback after a
+    # kill removes them too.
+    parents = [destination.joinpath(*p.path.parts).parent for p in writes]
+    folders = list(_missing_dirs(destination, parents))
+    journal.created_dirs.extend(_relative(folder, destination) for folder in folders)
+    _reserve(journal, writes, len(folders))
+    _save(journal, fs, JournalState.PREPARED)
+    return folders
+
+
+def _reserve(journal: Journal, writes: tuple[PlannedFile, ...], folders: int) -> None:
+    """Refuse, before any target is touched, a commit the disk has no room for."""
+    needed = sum(-(-len(p.file.content) // _BLOCK) * _BLOCK for p in writes)
+    needed += (folders + 2) * _BLOCK + 2 * len(json.dumps(journal.to_json()))
+    try:
+        info = os.statvfs(journal.folder)
+    except OSError:
+        return  # no figures to go by: the write itself will say
+    free = info.f_bavail * info.f_frsize
+    if needed > free:
+        raise CommitError(
+            f"{journal.destination}: not enough free space for this run: it writes about "
+            f"{_size(needed)} and the disk has {_size(free)} free. Nothing was written: "
+            f"{journal.destination} is as it was before the run. Free some space and run again."
+        )
+
+
+def _size(count: int) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if count < 1024 or unit == "GiB":
+            return f"{count} {unit}" if unit == "bytes" else f"{count:.1f} {unit}"
+        count /= 1024  # type: ignore[assignment]
+    raise AssertionError("unreachable")
+
+
+def _apply(
+    journal: Journal, writes: tuple[PlannedFile, ...], folders: list[Path], fs: FileSystem
+) -> None:
+    for folder in folders:
+        fs.make_dir(folder)
+    synced: dict[Path, None] = {folder.parent: None for folder in folders}
+    for planned, entry in zip(writes, journal.entries, strict=True):
+        temp, target = journal.path(entry.temp), journal.path(entry.path)
+        fs.write(temp, planned.file.content, planned.file.mode)
+        fs.replace(temp, target)
+        synced[target.parent] = None
+    for folder in synced:  # the renames, and the new folders, survive a power cut
+        fs.sync_dir(folder)
+
+
+def _rollback(journal: Journal, fs: FileSystem) -> Rollback:
+    """Put back what the journal says was there; safe to run more than once. Writes
+    nothing: backups are renamed back."""
+    if journal.state is JournalState.PREPARED:
+        for entry in journal.entries:
+            target, temp = journal.path(entry.path), journal.path(entry.temp)
+            _remove_if_present(temp, fs)
+            if entry.existed:
+                backup = journal.folder / entry.backup if entry.backup else None
+                if backup is not None and fs.kind(backup) == "file":
+                    fs.replace(backup, target)
+            else:
+                _remove_if_present(target, fs)
+    # The created folders go while the journal still lists them (those holding the journal
+    # are not empty yet and stay); then the journal, then the folders that held it.
+    kept = _remove_empty_dirs(journal, journal.created_dirs, fs)
+    _discard(journal, fs)
+    _remove_empty_dirs(journal, journal.created_dirs, fs)
+    journal_dirs = {*_JOURNAL_DIRS, f"{RESERVED.as_posix()}/{journal.id}"}
+    return Rollback(tuple(path for path in kept if _outside(path, journal_dirs)))
+
+
+def _outside(path: str, folders: set[str]) -> bool:
+    return not any(path == f or path.startswith(f + "/") for f in folders)
+
+
+def _discard(journal: Journal, fs: FileSystem) -> None:
+    """Remove the journal folder: the journal file first (while it exists a rollback may
+    need the backups, and without it a later recover() only removes what is left)."""
+    folder = journal.folder
+    if fs.kind(folder) != "folder":
+        return
+    _remove_if_present(folder / JOURNAL_FILE, fs)
+    for name in fs.names(folder):
+        path = folder / name
+        if name == "backups" and fs.kind(path) == "folder":
+            for backup in fs.names(path):
+                fs.remove(path / backup)
+            fs.remove_dir(path)
+        elif fs.kind(path) != "folder":
+            fs.remove(path)
+    fs.remove_dir(folder)
+
+
+def _remove_empty_dirs(journal: Journal, created: list[str], fs: FileSystem) -> list[str]:
+    """Remove, innermost first, those of the ``created`` folders (outermost first) that are
+    empty; return what was found in the others (destination-relative)."""
+    kept: list[str] = []
+    for relative in reversed(created):
+        folder = journal.path(relative)
+        if fs.kind(folder) != "folder":
+            continue
+        names = fs.names(folder)
+        if names:
+            base = "" if relative == "." else relative + "/"
+            kept.extend(base + name for name in names if (base + name) not in created)
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            fs.remove_dir(folder)
+    return sorted(kept)
+
+
+def _save(journal: Journal, fs: FileSystem, state: JournalState) -> None:
+    """Write the journal in ``state``, durably; the in-memory state changes only once it is
+    on disk."""
+    path = journal.folder / JOURNAL_FILE
+    temp = path.with_suffix(".tmp")
+    _remove_if_present(temp, fs)
+    content = json.dumps({**journal.to_json(), "state": state.value}, indent=1)
+    fs.write(temp, content.encode("utf-8"))
+    fs.replace(temp, path)
+    journal.state = state
+    fs.sync_dir(journal.folder)
+
+
+def _remove_if_present(path: Path, fs: FileSystem) -> None:
+    if fs.kind(path) is not None:
+        fs.remove(path)
+
+
+def _relative(folder: Path, destination: Path) -> str:
+    return folder.relative_to(destination).as_posix() if folder != destination else "."
+
+
+def _missing_dirs(destination: Path, folders: list[Path]) -> Iterator[Path]:
+    """The folders to create, outermost first, for ``folders`` to exist (the destination
+    included; never above it)."""
+    seen: set[Path] = set()
+    for folder in folders:
+        chain = []
+        probe = folder
+        while not probe.exists() and probe not in seen:
+            chain.append(probe)
+            seen.add(probe)
+            if probe == destination:
+                break
+            probe = probe.parent
+        yield from reversed(chain)
