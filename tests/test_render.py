@@ -208,3 +208,15 @@ def test_bytecode_and_litter_in_a_template_are_not_rendered(make_blueprint) -> N
         variables=VARIABLES,
     )
     assert list(render(blueprint, {"name": "x"})) == ["pkg/__init__.py"]
+
+
+def test_output_made_of_many_empty_pieces_is_rendered_whole(make_blueprint) -> None:
+    """Rendering joins a template's pieces in blocks; a block of empty pieces (a loop
+    that prints nothing) does not end the output early."""
+    body = (
+        "{% for i in range(500) %}{{ name[:0] }}{% endfor %}"
+        "{% for i in range(300) %}{{ i }},{% endfor %}"
+    )
+    blueprint = make_blueprint({"out.txt.jinja": body + "end\n"}, variables=VARIABLES)
+    content = render(blueprint, {"name": "users"})["out.txt"].content
+    assert content == ("".join(f"{i}," for i in range(300)) + "end\n").encode()
