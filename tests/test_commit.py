@@ -698,3 +698,31 @@ def test_no_folder_stays_open_whatever_ends_a_commit(blueprint: Blueprint, tmp_p
         with contextlib.suppress(CommitError, KeyboardInterrupt):
             commit(plan, FaultyFileSystem(k, OSError(errno.EIO, "injected")))
     assert len(os.listdir("/proc/self/fd")) == before
+
+
+class FailingTwice(CountingFileSystem):
+    """Fails the ``fail_at``-th operation, and then the first operation of the rollback."""
+
+    def __init__(self, fail_at: int) -> None:
+        super().__init__()
+        self.fail_at, self.failures = fail_at, 0
+
+    def before(self, number: int, name: str, args: tuple[Any, ...]) -> None:
+        if number == self.fail_at or (self.failures == 1 and number > self.fail_at):
+            self.failures += 1
+            raise OSError(errno.EIO, "Input/output error (injected)", str(args[-1]))
+
+
+@pytest.mark.usefixtures("without_fsync")
+def test_a_rollback_that_fails_keeps_the_journal_and_the_next_run_finishes_it(
+    blueprint: Blueprint, tmp_path: Path
+) -> None:
+    ref = run_reference(blueprint, tmp_path, "existing")
+    k = ref.target_replaces()[3]  # half the files are written
+    workspace, dest, plan = ref.fresh(tmp_path, "twice")
+    with pytest.raises(CommitError, match="putting the files back failed too") as caught:
+        commit(plan, FailingTwice(k))
+    assert "run scaffold again in this folder" in caught.value.message
+    assert (dest / JOURNALS).is_dir()
+    assert recover(dest).rolled_back
+    assert state(workspace) == ref.before

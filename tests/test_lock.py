@@ -92,3 +92,20 @@ def test_a_failed_run_into_a_new_folder_leaves_no_folder_and_no_lock(
     )
     assert result.returncode == 1, result.stderr
     assert not (tmp_path / "a").exists()
+
+
+def test_a_destination_that_cannot_be_written_is_a_clear_error(
+    blueprint: Blueprint, tmp_path: Path
+) -> None:
+    """The lock is the first thing a run writes: a folder no one may create (in /proc, so
+    that it holds for root too) is an error naming it, not a traceback."""
+    out = "/proc/no-such-process-folder/svc"
+    result = subprocess.run(
+        [str(SCAFFOLD), "new", str(blueprint.root), "--set", "name=widget", "--out", out],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "cannot be written to" in result.stderr and "Traceback" not in result.stderr

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import filelock
 
-from scaffolder.errors import ScaffoldError
+from scaffolder.errors import CommitError, ScaffoldError
 from scaffolder.render import RESERVED
 
 LOCK = RESERVED.parent / "lock"
@@ -99,12 +99,17 @@ def hold(
     lock = filelock.FileLock(path, fallback_to_soft=False)
     try:
         _acquire(lock, destination, created, wait, on_wait)
-    except BaseException:
+    except BaseException as exc:
         _undo_folders(destination, created)
+        if isinstance(exc, OSError):
+            raise _unusable(destination, exc) from exc
         raise
     inherited: list[Path] = []
     try:
-        inherited = _claim(path, destination in created)
+        try:
+            inherited = _claim(path, destination in created)
+        except OSError as exc:
+            raise _unusable(destination, exc) from exc
         yield
     finally:
         _release(lock, path)
@@ -139,6 +144,14 @@ def _acquire(
                 told = True
         except FileNotFoundError:
             continue  # the holder removed its folders as it ended: make them again
+
+
+def _unusable(destination: Path, exc: OSError) -> CommitError:
+    return CommitError(
+        f"{destination}: cannot be written to ({exc.filename or destination}: "
+        f"{exc.strerror or exc}). Nothing was written. Choose another --out, or fix the "
+        "permissions."
+    )
 
 
 def _make_folders(destination: Path) -> list[Path]:

@@ -105,7 +105,10 @@ class Transaction:
                 _save(journal, fs, JournalState.COMMITTED)  # the commit point
             except BaseException as exc:
                 if journal.state is not JournalState.COMMITTED:
-                    _rollback(journal, fs)
+                    try:
+                        _rollback(journal, fs)
+                    except OSError as failed:
+                        raise _unfinished(journal, failed) from exc
                     _reraise(exc, self.plan)
             return _finish(journal, self._writes, fs)
         finally:
@@ -118,6 +121,8 @@ class Transaction:
             return Rollback()
         try:
             return _rollback(self._journal, self._fs)
+        except OSError as exc:
+            raise _unfinished(self._journal, exc) from exc
         finally:
             self._fs.close()
 
@@ -136,6 +141,8 @@ def write(plan: Plan, fs: FileSystem | None = None) -> Transaction:
     except BaseException as exc:
         try:
             _rollback(journal, fs)
+        except OSError as failed:
+            raise _unfinished(journal, failed) from exc
         finally:
             fs.close()
         _reraise(exc, plan)
@@ -160,6 +167,16 @@ def _reraise(exc: BaseException, plan: Plan) -> NoReturn:
         f"{plan.destination} is as it was before the run. Fix the cause (disk space, "
         "permissions, a folder replaced by a link) and run again."
     ) from exc
+
+
+def _unfinished(journal: Journal, exc: OSError) -> CommitError:
+    """A rollback that could not complete (the disk failing, say): the journal stays."""
+    return CommitError(
+        f"{journal.destination}: the run failed, and putting the files back failed too at "
+        f"{exc.filename or journal.folder}: {exc.strerror or exc}. The journal is kept in "
+        f"{journal.folder}: fix the cause, then run scaffold again in this folder; it "
+        "finishes restoring the files before it does anything else."
+    )
 
 
 def _finish(journal: Journal, writes: tuple[PlannedFile, ...], fs: FileSystem) -> CommitResult:
