@@ -32,9 +32,10 @@ from scaffolder.commit import (
 )
 from scaffolder.errors import Problem, ScaffoldError, ValidationError
 from scaffolder.itemsfile import ItemsFile
+from scaffolder.paths import RESERVED
 from scaffolder.plan import ConflictPolicy, FileStatus, plan, with_records
 from scaffolder.record import read_record, record_file
-from scaffolder.render import RESERVED, BatchDone, ChangeSet, render_batches
+from scaffolder.render import BatchDone, ChangeSet, render_batches
 from scaffolder.report import PhaseRun, Report, build_report, check_report
 from scaffolder.resources import data_dir
 from scaffolder.variables import Item, check_raw_item, validate_item

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from scaffolder.errors import ConfinementError, ScaffoldError
-from scaffolder.render import TEMP_NAME_EXTRA, ChangeSet, RenderedFile
+from scaffolder.paths import TEMP_NAME_EXTRA
+from scaffolder.render import ChangeSet, RenderedFile
 
 # The longest path the system takes, with its final NUL: a file's temporary
 # name (its absolute path + TEMP_NAME_EXTRA bytes) must fit.

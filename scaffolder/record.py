@@ -16,7 +16,8 @@ from typing import Any
 
 from scaffolder.blueprint import Blueprint, Origin
 from scaffolder.errors import ScaffoldError
-from scaffolder.render import RECORD, RenderedFile
+from scaffolder.paths import RECORD
+from scaffolder.render import RenderedFile
 from scaffolder.variables import Item
 
 VERSION = 1

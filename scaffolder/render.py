@@ -23,12 +23,11 @@ import jinja2
 from scaffolder.blueprint import MANIFEST, Blueprint, load_blueprint
 from scaffolder.errors import (
     BlueprintError,
-    ConfinementError,
     ScaffoldError,
     TemplateError,
-    shorten,
 )
 from scaffolder.filters import warm_up
+from scaffolder.paths import confine
 from scaffolder.sandbox import (
     MAX_FILE_BYTES,
     RENDER_TIMEOUT_ENV,
@@ -42,16 +41,7 @@ from scaffolder.variables import Item
 
 TEMPLATE_SUFFIX = ".jinja"
 _BLOCK = 64  # pieces of a template's output joined between two checks of the limits
-RESERVED = PurePosixPath(".scaffold/journal")
-RECORD = PurePosixPath(".scaffold/last-run.json")
 _WHOLE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expr>(?:(?!\{\{|\}\}).)*)\}\}\s*$", re.DOTALL)
-
-# The commit writes ``.{name}.scaffold-{12 hex}.tmp`` beside each file; a name is
-# at most 255 bytes on every common file system.
-TEMP_NAME_EXTRA = len(".") + len(".scaffold-") + 12 + len(".tmp")
-MAX_NAME_BYTES = 255 - TEMP_NAME_EXTRA
-# control characters (C0, DEL, C1) and lone surrogates: never in a file name
-_FORBIDDEN_IN_NAMES = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\\\\]")
 
 
 @dataclass(frozen=True)
@@ -359,50 +349,6 @@ def _render_in_worker(root: str, batch: list[_PortableItem]) -> list[list[Render
         renderer.render(Item(index, values, name, number, phase))
         for index, name, number, phase, values in batch
     ]
-
-
-def confine(path: str, template: PurePosixPath | None = None) -> PurePosixPath:
-    """A rendered path, checked to stay inside the destination."""
-    origin = f" (from template {template})" if template else ""
-    forbidden = _FORBIDDEN_IN_NAMES.search(path)
-    if forbidden:
-        raise ConfinementError(
-            f"rendered path {shorten(path)}{origin} has a forbidden character "
-            f"{forbidden.group()!r} (control characters, backslashes and lone surrogates "
-            "are never part of a file name). Check the values that name the file."
-        )
-    if path.startswith("/") or re.match(r"^[A-Za-z]:", path):
-        raise ConfinementError(
-            f"rendered path {path!r}{origin} is absolute; blueprints may only write "
-            "inside the destination. Make the template's name relative."
-        )
-    parts = [p for p in path.split("/") if p not in ("", ".")]
-    if ".." in parts:
-        raise ConfinementError(
-            f"rendered path {path!r}{origin} contains '..' and could leave the destination. "
-            "Check the values that name the file."
-        )
-    if not parts:
-        raise ConfinementError(f"rendered path {path!r}{origin} is empty.")
-    for part in parts:
-        size = len(part.encode("utf-8"))
-        if size > MAX_NAME_BYTES:
-            raise ConfinementError(
-                f"rendered path {shorten(path)}{origin}: the name {shorten(part)} is "
-                f"{size} bytes long; the limit is {MAX_NAME_BYTES} bytes (255, the file "
-                f"system's limit, less {TEMP_NAME_EXTRA} for the temporary file written "
-                "beside it). Shorten the values that name the file."
-            )
-    result = PurePosixPath(*parts)
-    if result == RECORD:
-        raise ConfinementError(
-            f"rendered path {result}{origin} is scaffolder's record of the last run."
-        )
-    if result == RESERVED or RESERVED in result.parents:
-        raise ConfinementError(
-            f"rendered path {result}{origin} is inside {RESERVED}/, kept for scaffolder's journal."
-        )
-    return result
 
 
 def _mode(path: Path) -> int:

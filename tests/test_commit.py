@@ -677,7 +677,7 @@ def test_an_overwritten_file_gets_its_mode_back_when_the_commit_fails(
 def test_the_temp_name_is_what_rendering_bounds_names_by() -> None:
     """Rendering refuses names too long for the temp file the commit writes beside them."""
     from scaffolder.commit.journal import temp_name
-    from scaffolder.render import MAX_NAME_BYTES, TEMP_NAME_EXTRA
+    from scaffolder.paths import MAX_NAME_BYTES, TEMP_NAME_EXTRA
 
     name = "n" * MAX_NAME_BYTES
     temp = temp_name(Path(name), "0123456789ab").name  # type: ignore[arg-type]

@@ -25,7 +25,8 @@ from typer.testing import CliRunner
 from scaffolder.blueprint import load_blueprint
 from scaffolder.cli import app
 from scaffolder.errors import BlueprintError, ConfinementError, ScaffoldError, TemplateError
-from scaffolder.render import MAX_NAME_BYTES, Renderer, confine, render_batches
+from scaffolder.paths import MAX_NAME_BYTES, confine
+from scaffolder.render import Renderer, render_batches
 from scaffolder.variables import Item
 from scaffolder.yamlsource import parse_yaml
 from tests.conftest import build_file_tree

@@ -4,7 +4,8 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from scaffolder.errors import ConfinementError, ScaffoldError, TemplateError
-from scaffolder.render import ChangeSet, Renderer, confine
+from scaffolder.paths import confine
+from scaffolder.render import ChangeSet, Renderer
 from scaffolder.variables import validate_item
 
 VARIABLES = {

@@ -19,7 +19,7 @@ from typing import Any
 
 from scaffolder.commit.files import FileSystem
 from scaffolder.errors import ScaffoldError
-from scaffolder.render import RECORD, RESERVED, confine
+from scaffolder.paths import RECORD, RESERVED, confine
 
 JOURNAL_FILE = "journal.json"
 VERSION = 2

@@ -23,7 +23,7 @@ from pathlib import Path
 import filelock
 
 from scaffolder.errors import CommitError, ScaffoldError
-from scaffolder.render import RESERVED
+from scaffolder.paths import RESERVED
 
 LOCK = RESERVED.parent / "lock"
 POLL = 0.1  # seconds between attempts while waiting

@@ -37,15 +37,19 @@ from scaffolder.commit.journal import (
     Entry,
     Journal,
     JournalState,
-    UntrustedJournal,
-    load,
     temp_name,
+)
+from scaffolder.commit.undo import (
+    JOURNAL_DIRS,
+    Rollback,
+    discard,
+    remove_empty_dirs,
+    remove_if_present,
+    rollback,
 )
 from scaffolder.errors import CommitError
 from scaffolder.plan import Plan, PlannedFile
-from scaffolder.render import RESERVED
 
-_JOURNAL_DIRS = [RESERVED.parent.as_posix(), RESERVED.as_posix()]
 _BLOCK = 4096  # what a file or folder costs on disk at least
 
 
@@ -53,28 +57,6 @@ _BLOCK = 4096  # what a file or folder costs on disk at least
 class CommitResult:
     transaction: str | None
     written: tuple[PurePosixPath, ...] = ()
-
-
-@dataclass(frozen=True)
-class Rollback:
-    """What a rollback left: things it found in folders the run created but that the run
-    did not write (another process's files, a check's output). They are kept, and so are
-    the folders holding them."""
-
-    kept: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Recovery:
-    """What :func:`recover` found and undid."""
-
-    rolled_back: tuple[str, ...] = ()
-    completed: tuple[str, ...] = ()
-    kept: tuple[str, ...] = ()
-
-    @property
-    def happened(self) -> bool:
-        return bool(self.rolled_back or self.completed)
 
 
 class Transaction:
@@ -106,7 +88,7 @@ class Transaction:
             except BaseException as exc:
                 if journal.state is not JournalState.COMMITTED:
                     try:
-                        _rollback(journal, fs)
+                        rollback(journal, fs)
                     except OSError as failed:
                         raise _unfinished(journal, failed) from exc
                     _reraise(exc, self.plan)
@@ -120,7 +102,7 @@ class Transaction:
         if self._journal is None:
             return Rollback()
         try:
-            return _rollback(self._journal, self._fs)
+            return rollback(self._journal, self._fs)
         except OSError as exc:
             raise _unfinished(self._journal, exc) from exc
         finally:
@@ -140,7 +122,7 @@ def write(plan: Plan, fs: FileSystem | None = None) -> Transaction:
         _apply(journal, writes, folders, fs)
     except BaseException as exc:
         try:
-            _rollback(journal, fs)
+            rollback(journal, fs)
         except OSError as failed:
             raise _unfinished(journal, failed) from exc
         finally:
@@ -183,94 +165,9 @@ def _finish(journal: Journal, writes: tuple[PlannedFile, ...], fs: FileSystem) -
     """Clean up after the commit point. The files are written whatever happens here: an
     error or Ctrl-C only leaves the journal behind, and the next run finishes it."""
     with contextlib.suppress(OSError, KeyboardInterrupt):
-        _discard(journal, fs)
-        _remove_empty_dirs(journal, _JOURNAL_DIRS, fs)
+        discard(journal, fs)
+        remove_empty_dirs(journal, JOURNAL_DIRS, fs)
     return CommitResult(journal.id, tuple(f.path for f in writes))
-
-
-def pending(destination: Path) -> tuple[str, ...]:
-    """The journals of interrupted commits in ``destination`` (read only)."""
-    journals = Path(destination).joinpath(*RESERVED.parts)
-    if not journals.is_dir() or journals.is_symlink():
-        return ()
-    return tuple(sorted(p.name for p in journals.iterdir()))
-
-
-def recover(destination: Path, fs: FileSystem | None = None) -> Recovery:
-    """Finish or undo every commit in ``destination`` that was interrupted.
-
-    Every journal is read and checked before anything is touched; one that cannot be
-    trusted stops the run with what to do, and nothing is changed.
-    """
-    fs = FileSystem() if fs is None else fs
-    destination = Path(destination)
-    if not destination.is_dir():
-        return Recovery()
-    fs.anchor(destination)
-    try:
-        return _recover(destination, fs)
-    except OSError as exc:
-        raise CommitError(
-            f"{destination}: restoring an interrupted run failed at "
-            f"{exc.filename or destination}: {exc.strerror or exc}. Fix the cause and run "
-            "again: the journal is kept, and the next run takes up where this one stopped."
-        ) from exc
-    finally:
-        fs.close()
-
-
-def _recover(destination: Path, fs: FileSystem) -> Recovery:
-    journals = _journals(destination, fs)
-    rolled_back: list[str] = []
-    completed: list[str] = []
-    kept: list[str] = []
-    for name, journal in journals:
-        if journal is None:
-            # Killed before its journal was written, or after a finished commit or rollback
-            # removed it: the tree is as that run left it; only the folder is left.
-            _discard(Journal(id=name, destination=destination), fs)
-        elif journal.state is JournalState.COMMITTED:
-            completed.append(journal.id)
-            _discard(journal, fs)
-        else:
-            rolled_back.append(journal.id)
-            kept.extend(_rollback(journal, fs).kept)
-    # A run killed while it made its journal's folders, or a cleanup that failed after the
-    # journal was gone, leaves them empty; a finished commit would have removed them.
-    _remove_empty_dirs(Journal(id="", destination=destination), _JOURNAL_DIRS, fs)
-    return Recovery(tuple(rolled_back), tuple(completed), tuple(kept))
-
-
-def _journals(destination: Path, fs: FileSystem) -> list[tuple[str, Journal | None]]:
-    """Every journal folder's name and journal, all read and checked first."""
-    scaffold, journals = destination / RESERVED.parent, destination.joinpath(*RESERVED.parts)
-    found: list[tuple[str, Journal | None]] = []
-    for folder in (scaffold, journals):
-        kind = fs.kind(folder)
-        if kind is None:
-            return found
-        if kind != "folder":
-            _distrust(folder, f"{folder.name} is a {kind}, not a folder")
-    for name in fs.names(journals):
-        where = journals / name
-        if fs.kind(where) != "folder":
-            _distrust(where, "it is not a folder (a symlink?)")
-        try:
-            found.append((name, load(destination, name, fs)))
-        except UntrustedJournal as exc:
-            _distrust(where / JOURNAL_FILE, str(exc))
-        except OSError as exc:
-            _distrust(where / JOURNAL_FILE, exc.strerror or str(exc))
-    return found
-
-
-def _distrust(path: Path, reason: str) -> NoReturn:
-    raise CommitError(
-        f"{path}: an interrupted run's journal cannot be read or trusted ({reason}). "
-        "Nothing was changed. scaffolder never follows a journal out of the destination or "
-        "through a link: check the files it names by hand, then delete "
-        f"{path.parent if path.name == JOURNAL_FILE else path}."
-    )
 
 
 def _prepare(journal: Journal, writes: tuple[PlannedFile, ...], fs: FileSystem) -> list[Path]:
@@ -347,84 +244,17 @@ def _apply(
         fs.sync_dir(folder)
 
 
-def _rollback(journal: Journal, fs: FileSystem) -> Rollback:
-    """Put back what the journal says was there; safe to run more than once. Writes
-    nothing: backups are renamed back."""
-    if journal.state is JournalState.PREPARED:
-        for entry in journal.entries:
-            target, temp = journal.path(entry.path), journal.path(entry.temp)
-            _remove_if_present(temp, fs)
-            if entry.existed:
-                backup = journal.folder / entry.backup if entry.backup else None
-                if backup is not None and fs.kind(backup) == "file":
-                    fs.replace(backup, target)
-            else:
-                _remove_if_present(target, fs)
-    # The created folders go while the journal still lists them (those holding the journal
-    # are not empty yet and stay); then the journal, then the folders that held it.
-    kept = _remove_empty_dirs(journal, journal.created_dirs, fs)
-    _discard(journal, fs)
-    _remove_empty_dirs(journal, journal.created_dirs, fs)
-    journal_dirs = {*_JOURNAL_DIRS, f"{RESERVED.as_posix()}/{journal.id}"}
-    return Rollback(tuple(path for path in kept if _outside(path, journal_dirs)))
-
-
-def _outside(path: str, folders: set[str]) -> bool:
-    return not any(path == f or path.startswith(f + "/") for f in folders)
-
-
-def _discard(journal: Journal, fs: FileSystem) -> None:
-    """Remove the journal folder: the journal file first (while it exists a rollback may
-    need the backups, and without it a later recover() only removes what is left)."""
-    folder = journal.folder
-    if fs.kind(folder) != "folder":
-        return
-    _remove_if_present(folder / JOURNAL_FILE, fs)
-    for name in fs.names(folder):
-        path = folder / name
-        if name == "backups" and fs.kind(path) == "folder":
-            for backup in fs.names(path):
-                fs.remove(path / backup)
-            fs.remove_dir(path)
-        elif fs.kind(path) != "folder":
-            fs.remove(path)
-    fs.remove_dir(folder)
-
-
-def _remove_empty_dirs(journal: Journal, created: list[str], fs: FileSystem) -> list[str]:
-    """Remove, innermost first, those of the ``created`` folders (outermost first) that are
-    empty; return what was found in the others (destination-relative)."""
-    kept: list[str] = []
-    for relative in reversed(created):
-        folder = journal.path(relative)
-        if fs.kind(folder) != "folder":
-            continue
-        names = fs.names(folder)
-        if names:
-            base = "" if relative == "." else relative + "/"
-            kept.extend(base + name for name in names if (base + name) not in created)
-            continue
-        with contextlib.suppress(FileNotFoundError):
-            fs.remove_dir(folder)
-    return sorted(kept)
-
-
 def _save(journal: Journal, fs: FileSystem, state: JournalState) -> None:
     """Write the journal in ``state``, durably; the in-memory state changes only once it is
     on disk."""
     path = journal.folder / JOURNAL_FILE
     temp = path.with_suffix(".tmp")
-    _remove_if_present(temp, fs)
+    remove_if_present(temp, fs)
     content = json.dumps({**journal.to_json(), "state": state.value}, indent=1)
     fs.write(temp, content.encode("utf-8"))
     fs.replace(temp, path)
     journal.state = state
     fs.sync_dir(journal.folder)
-
-
-def _remove_if_present(path: Path, fs: FileSystem) -> None:
-    if fs.kind(path) is not None:
-        fs.remove(path)
 
 
 def _relative(folder: Path, destination: Path) -> str:

@@ -1,0 +1,66 @@
+"""What a rendered path may be: inside the destination, a real name, never scaffolder's own.
+
+Rendering checks every path it produces with :func:`confine`; recovery checks every path
+a journal names with the same rule, so a planted journal cannot lead it anywhere a
+blueprint could not write.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+
+from scaffolder.errors import ConfinementError, shorten
+
+RESERVED = PurePosixPath(".scaffold/journal")
+RECORD = PurePosixPath(".scaffold/last-run.json")
+# The commit writes ``.{name}.scaffold-{12 hex}.tmp`` beside each file; a name is
+# at most 255 bytes on every common file system.
+TEMP_NAME_EXTRA = len(".") + len(".scaffold-") + 12 + len(".tmp")
+MAX_NAME_BYTES = 255 - TEMP_NAME_EXTRA
+# control characters (C0, DEL, C1) and lone surrogates: never in a file name
+_FORBIDDEN_IN_NAMES = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\\\\]")
+
+
+def confine(path: str, template: PurePosixPath | None = None) -> PurePosixPath:
+    """A rendered path, checked to stay inside the destination."""
+    origin = f" (from template {template})" if template else ""
+    forbidden = _FORBIDDEN_IN_NAMES.search(path)
+    if forbidden:
+        raise ConfinementError(
+            f"rendered path {shorten(path)}{origin} has a forbidden character "
+            f"{forbidden.group()!r} (control characters, backslashes and lone surrogates "
+            "are never part of a file name). Check the values that name the file."
+        )
+    if path.startswith("/") or re.match(r"^[A-Za-z]:", path):
+        raise ConfinementError(
+            f"rendered path {path!r}{origin} is absolute; blueprints may only write "
+            "inside the destination. Make the template's name relative."
+        )
+    parts = [p for p in path.split("/") if p not in ("", ".")]
+    if ".." in parts:
+        raise ConfinementError(
+            f"rendered path {path!r}{origin} contains '..' and could leave the destination. "
+            "Check the values that name the file."
+        )
+    if not parts:
+        raise ConfinementError(f"rendered path {path!r}{origin} is empty.")
+    for part in parts:
+        size = len(part.encode("utf-8"))
+        if size > MAX_NAME_BYTES:
+            raise ConfinementError(
+                f"rendered path {shorten(path)}{origin}: the name {shorten(part)} is "
+                f"{size} bytes long; the limit is {MAX_NAME_BYTES} bytes (255, the file "
+                f"system's limit, less {TEMP_NAME_EXTRA} for the temporary file written "
+                "beside it). Shorten the values that name the file."
+            )
+    result = PurePosixPath(*parts)
+    if result == RECORD:
+        raise ConfinementError(
+            f"rendered path {result}{origin} is scaffolder's record of the last run."
+        )
+    if result == RESERVED or RESERVED in result.parents:
+        raise ConfinementError(
+            f"rendered path {result}{origin} is inside {RESERVED}/, kept for scaffolder's journal."
+        )
+    return result
