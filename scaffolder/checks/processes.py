@@ -18,6 +18,8 @@ import threading
 import time
 from collections.abc import Sequence
 
+from scaffolder.commit import orphans
+
 GRACE = 1.0  # seconds a stopped group has between SIGTERM and SIGKILL
 _POLL = 0.02
 
@@ -43,6 +45,7 @@ class Processes:
         here = os.path.abspath(cwd)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH")) if p)
         env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env.update(orphans.mark(cwd))  # if scaffold is killed, the next run stops them
         with self._lock:  # so that stop_all() cannot miss a process that is starting
             if self._stopped:
                 return subprocess.CompletedProcess(argv, -1, "", "not started: interrupted")

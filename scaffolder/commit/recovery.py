@@ -1,5 +1,5 @@
-"""Recovery: at the start of every run (under the destination's lock), finish or undo
-every commit that a killed process left half done.
+"""Recovery: at the start of every run (under the destination's lock), stop the checks a
+killed run left running (:mod:`.orphans`), then finish or undo every commit it left half done.
 
 Every journal is read and checked first (:mod:`.journal`: the commit's own rules, then no
 link on the way); one that cannot be trusted stops the run, and nothing is touched.
@@ -7,12 +7,14 @@ link on the way); one that cannot be trusted stops the run, and nothing is touch
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
 
 from scaffolder.commit.files import FileSystem
 from scaffolder.commit.journal import JOURNAL_FILE, Journal, JournalState, UntrustedJournal, load
+from scaffolder.commit.orphans import stop_orphans
 from scaffolder.commit.undo import JOURNAL_DIRS, discard, remove_empty_dirs, rollback
 from scaffolder.errors import CommitError
 from scaffolder.paths import RESERVED
@@ -25,6 +27,7 @@ class Recovery:
     rolled_back: tuple[str, ...] = ()
     completed: tuple[str, ...] = ()
     kept: tuple[str, ...] = ()
+    stopped: tuple[int, ...] = ()  # processes a killed run's checks left running
 
     @property
     def happened(self) -> bool:
@@ -49,9 +52,10 @@ def recover(destination: Path, fs: FileSystem | None = None) -> Recovery:
     destination = Path(destination)
     if not destination.is_dir():
         return Recovery()
+    stopped = stop_orphans(destination)  # before their files are put back under them
     fs.anchor(destination)
     try:
-        return _recover(destination, fs)
+        return dataclasses.replace(_recover(destination, fs), stopped=stopped)
     except OSError as exc:
         raise CommitError(
             f"{destination}: restoring an interrupted run failed at "
