@@ -12,21 +12,13 @@ import time
 from pathlib import Path
 
 from tests.conftest import MakeBlueprint, build_file_tree, snapshot
+from tests.test_check_signals import alive
 
 SCAFFOLD = Path(sys.executable).parent / "scaffold"
 LINGER = "import os, sys, time; open(sys.argv[1], 'w').write(str(os.getpid())); time.sleep(120)"
 
 
-def running(pid: int) -> bool:
-    """Alive and not a zombie waiting to be reaped."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
-def test_the_next_run_stops_the_checks_a_killed_run_left_running(
+def test_the_next_run_stops_the_checks_a_killed_run_left_alive(
     tmp_path: Path, make_blueprint: MakeBlueprint
 ) -> None:
     pid_file = tmp_path / "check.pid"
@@ -47,7 +39,7 @@ def test_the_next_run_stops_the_checks_a_killed_run_left_running(
     killed.send_signal(signal.SIGKILL)  # scaffold alone, as `kill -9 PID` does
     killed.wait(timeout=30)
     time.sleep(0.3)
-    assert running(check), "the check should outlive a SIGKILLed scaffold"
+    assert alive(check), "the check should outlive a SIGKILLed scaffold"
 
     again = subprocess.run(
         [*args, "--no-check"], cwd=tmp_path, capture_output=True, text=True, timeout=60
@@ -55,9 +47,9 @@ def test_the_next_run_stops_the_checks_a_killed_run_left_running(
     assert again.returncode == 0, again.stdout + again.stderr
     assert "recovered an interrupted run" in again.stdout
     deadline = time.monotonic() + 10
-    while running(check) and time.monotonic() < deadline:
+    while alive(check) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not running(check), "the next run left the killed run's check running"
+    assert not alive(check), "the next run left the killed run's check running"
     assert (out / "pkg/alpha.py").read_text() == 'NAME = "alpha"\n'
     assert snapshot(out)["README.md"] == before["README.md"]
 
@@ -76,7 +68,7 @@ def test_a_live_runs_checks_are_left_alone(tmp_path: Path) -> None:
     try:
         time.sleep(0.2)
         assert stop_orphans(out) == ()
-        assert running(child.pid)
+        assert alive(child.pid)
     finally:
         child.kill()
         child.wait()
