@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urljoin
 
 import referencing.exceptions
@@ -69,6 +69,41 @@ class Check:
 
 
 @dataclass(frozen=True)
+class SourceProblem:
+    """One reason a template's own rules refuse an item's value."""
+
+    field: str
+    rule: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Staged:
+    """What a template's own tool rendered for one item: destination-relative path ->
+    (bytes, mode), and what it left out (tasks it did not run, without --trust)."""
+
+    files: Mapping[str, tuple[bytes, int]]
+    skipped: tuple[str, ...] = ()
+
+
+class TemplateSource(Protocol):
+    """A blueprint rendered by another tool (Copier): its own validation and rendering.
+    Everything after rendering treats its files like any other."""
+
+    kind: str
+    secrets: frozenset[str]  # answers never written to scaffolder's record
+
+    def validate(self, values: Mapping[str, Any]) -> tuple[dict[str, Any], list[SourceProblem]]:
+        """The values completed (defaults) and typed by the template's rules, and every
+        problem with them."""
+        ...
+
+    def render(self, values: Mapping[str, Any], *, folder_name: str, trust: bool) -> Staged:
+        """Render one item in a private staging folder whose name is ``folder_name``."""
+        ...
+
+
+@dataclass(frozen=True)
 class Blueprint:
     """A loaded, validated blueprint."""
 
@@ -82,10 +117,16 @@ class Blueprint:
     checks: tuple[Check, ...] = ()
     examples: tuple[Mapping[str, Any], ...] = ()
     origin: Origin = Origin.PATH
+    source: TemplateSource | None = None  # None: a native blueprint, rendered by scaffolder
+    template_root: Path | None = None  # where the templates are, when not ROOT/template
+
+    @property
+    def kind(self) -> str:
+        return "native" if self.source is None else self.source.kind
 
     @property
     def template_dir(self) -> Path:
-        return self.root / TEMPLATE_DIR
+        return self.template_root or self.root / TEMPLATE_DIR
 
     @property
     def properties(self) -> Mapping[str, Mapping[str, Any]]:
@@ -205,13 +246,14 @@ def load_blueprint(root: Path, origin: Origin = Origin.PATH) -> Blueprint:
         pattern=data.get("pattern"),
         version=data.get("version"),
         computed=MappingProxyType(dict(data.get("computed") or {})),
-        checks=tuple(_check(entry) for entry in data.get("checks") or ()),
+        checks=tuple(parse_check(entry) for entry in data.get("checks") or ()),
         examples=tuple(data.get("examples") or ()),
         origin=origin,
     )
 
 
-def _check(entry: Any) -> Check:
+def parse_check(entry: Any) -> Check:
+    """A check as a manifest declares it: ``kind``, or ``{kind: options}``."""
     if isinstance(entry, str):
         return Check(kind=entry)
     ((kind, options),) = entry.items()

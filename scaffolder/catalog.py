@@ -13,9 +13,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from scaffolder.blueprint import Blueprint, Origin, is_blueprint_dir, load_blueprint
+from scaffolder.blueprint import Blueprint, Origin
 from scaffolder.errors import BlueprintError, ScaffoldError
 from scaffolder.resources import data_dir
+from scaffolder.sources import is_source_dir, load_source
 
 PROJECT_DIR = Path(".scaffold") / "blueprints"
 
@@ -70,9 +71,9 @@ def _candidates(search: SearchPath | None) -> Iterator[tuple[Path, Blueprint | S
         if not folder.is_dir():
             continue
         for candidate in sorted(folder.iterdir()):
-            if is_blueprint_dir(candidate):
+            if is_source_dir(candidate):
                 try:
-                    yield candidate, load_blueprint(candidate, origin)
+                    yield candidate, load_source(candidate, origin)
                 except ScaffoldError as error:
                     yield candidate, error
 
@@ -89,7 +90,7 @@ def resolve_blueprint(reference: str | Path, search: SearchPath | None = None) -
     as_path = Path(text).expanduser()
     if isinstance(reference, Path) or os.sep in text or text.startswith("."):
         if as_path.is_dir():
-            return load_blueprint(as_path, Origin.PATH)
+            return load_source(as_path, Origin.PATH, reference=text)
         raise BlueprintError(f"{text}: no such blueprint folder.")
     # by the name in the manifest, nearest folder first: the blueprint `scaffold list` shows
     for candidate, loaded in _candidates(search):
@@ -98,8 +99,8 @@ def resolve_blueprint(reference: str | Path, search: SearchPath | None = None) -
                 raise loaded
         elif loaded.name == text:
             return loaded
-    if is_blueprint_dir(as_path):
-        return load_blueprint(as_path, Origin.PATH)
+    if is_source_dir(as_path):
+        return load_source(as_path, Origin.PATH, reference=text)
     names = ", ".join(b.name for b in find_blueprints(search)) or "none"
     raise BlueprintError(
         f"no blueprint named {text!r}. Known blueprints: {names}. "

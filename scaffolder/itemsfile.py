@@ -44,6 +44,7 @@ class Phase:
     blueprint: str  # a name, or an absolute folder path
     items: tuple[RawItem, ...]
     batch_size: int = DEFAULT_BATCH_SIZE
+    dest: str | None = None  # where each item renders inside --out, templated by its values
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,8 @@ def _phase(
             RawItem(value, number, document, (*location, "items", number - 1), defaults=defaults)
             for number, value in enumerate(listed, start=1)
         )
-    return Phase(name, _blueprint_reference(path, data["blueprint"]), items, batch_size)
+    dest = data.get("dest", plan.get("dest"))
+    return Phase(name, _blueprint_reference(path, data["blueprint"]), items, batch_size, dest)
 
 
 def _blueprint_reference(items_path: Path, reference: str) -> str:

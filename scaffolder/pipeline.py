@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from scaffolder.blueprint import Blueprint, Origin, load_blueprint
+from scaffolder.blueprint import Blueprint, Origin
 from scaffolder.catalog import SearchPath, resolve_blueprint
 from scaffolder.checks import CheckResult, CheckStatus, PhaseChecks, Target
 from scaffolder.checks import prepare as prepare_checks
@@ -38,6 +38,7 @@ from scaffolder.record import read_record, record_file
 from scaffolder.render import BatchDone, ChangeSet, render_batches
 from scaffolder.report import PhaseRun, Report, build_report, check_report
 from scaffolder.resources import data_dir
+from scaffolder.sources import load_source
 from scaffolder.variables import Item, check_raw_item, validate_item
 
 
@@ -67,7 +68,9 @@ def run_one(
     started = time.perf_counter()
     with _exclusive(options, fs) as recovery:
         item = validate_item(blueprint, values)
-        return _render_and_commit([(None, blueprint, [item], 1)], options, recovery, started, fs)
+        return _render_and_commit(
+            [(None, blueprint, [item], 1, None)], options, recovery, started, fs
+        )
 
 
 def run_items(
@@ -93,7 +96,8 @@ def run_items(
                 problems.extend(found)
                 if item is not None:
                     items.append(item)
-            phases.append((phase.name, blueprint, items, options.batch_size or phase.batch_size))
+            size = options.batch_size or phase.batch_size
+            phases.append((phase.name, blueprint, items, size, phase.dest))
         if problems:
             raise ValidationError(problems, f"Fix them in {items_file.path} and run again.")
         return _render_and_commit(phases, options, recovery, started, fs, on_batch)
@@ -123,7 +127,7 @@ def _exclusive(options: Options, fs: FileSystem | None = None) -> Iterator[Recov
         yield recover(options.out, fs)
 
 
-_PhaseInput = tuple[str | None, Blueprint, list[Item], int]
+_PhaseInput = tuple[str | None, Blueprint, list[Item], int, str | None]  # ..., batch size, dest
 
 
 def _render_and_commit(
@@ -135,9 +139,26 @@ def _render_and_commit(
     on_batch: Callable[[BatchDone], None] | None = None,
 ) -> Report:
     runs, rendered = [], []
-    for name, blueprint, items, batch_size in phases:
+    skipped: list[str] = []
+    for name, blueprint, items, batch_size, dest in phases:
         phase_started = time.perf_counter()
-        rendered.extend(render_batches(blueprint, items, batch_size, options.jobs, on_batch))
+
+        def note(task: str, bp: Blueprint = blueprint) -> None:
+            skipped.append(f"{bp.name}: not run without --trust: {task}")
+
+        rendered.extend(
+            render_batches(
+                blueprint,
+                items,
+                batch_size,
+                options.jobs,
+                on_batch,
+                folder_name=Path(options.out).resolve().name,
+                dest=dest,
+                trust=options.trust,
+                on_skipped=note,
+            )
+        )
         seconds = time.perf_counter() - phase_started
         runs.append(PhaseRun(name, blueprint.name, tuple(i.index for i in items), seconds))
     changes = ChangeSet.merge(rendered)
@@ -146,12 +167,12 @@ def _render_and_commit(
     covered = _files_by_item(
         changes, skipped={f.path for f in planned.files if f.status is FileStatus.SKIP}
     )
-    record = record_file([(name, bp, items) for name, bp, items, _ in phases], covered)
+    record = record_file([(name, bp, items) for name, bp, items, _, _ in phases], covered)
     planned = with_records(planned, (record,))
     targets: tuple[Target, ...] = ()
     if options.check:  # before anything is written: trust and tool guards
         targets = prepare_checks(
-            [PhaseChecks(name, bp, tuple(items), covered) for name, bp, items, _ in phases],
+            [PhaseChecks(name, bp, tuple(items), covered) for name, bp, items, _, _ in phases],
             trust=options.trust,
         )
 
@@ -168,6 +189,7 @@ def _render_and_commit(
             checks=checks,
             rolled_back=rolled_back,
             kept=kept,
+            notes=tuple(skipped),
         )
 
     if options.dry_run or planned.conflicts:
@@ -194,7 +216,7 @@ def check_last_run(destination: Path, options: Options) -> Report:
             if recorded.origin is Origin.BUILT_IN:
                 blueprint = resolve_blueprint(recorded.blueprint, _built_in())
             else:
-                blueprint = load_blueprint(Path(recorded.blueprint), recorded.origin)
+                blueprint = load_source(Path(recorded.blueprint), recorded.origin)
             phases.append(PhaseChecks(recorded.name, blueprint, recorded.items, recorded.files))
         targets = prepare_checks(phases, trust=options.trust)
         results = run_checks(targets, destination=str(destination))

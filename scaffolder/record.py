@@ -49,7 +49,11 @@ def record_file(
                         "index": item.index,
                         "number": item.number,
                         "name": item.name,
-                        "values": dict(item.values),
+                        "values": {
+                            name: value
+                            for name, value in item.values.items()
+                            if blueprint.source is None or name not in blueprint.source.secrets
+                        },
                         "files": list(files.get(item.index, ())),
                     }
                     for item in items

@@ -7,6 +7,7 @@ writes to, the destination. Every template runs in Jinja's sandbox with
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 import stat
@@ -99,10 +100,25 @@ class ChangeSet:
 class Renderer:
     """Renders one blueprint for any number of items."""
 
-    def __init__(self, blueprint: Blueprint) -> None:
+    def __init__(
+        self,
+        blueprint: Blueprint,
+        *,
+        folder_name: str = "",
+        trust: bool = False,
+        dest: str | None = None,
+    ) -> None:
         self.blueprint = blueprint
         self.env = make_environment(jinja2.FileSystemLoader(str(blueprint.template_dir)))
-        self._sources = [(p, _mode(blueprint.template_dir / p)) for p in blueprint.template_files()]
+        self._sources = (
+            []  # another tool renders its templates
+            if blueprint.source is not None
+            else [(p, _mode(blueprint.template_dir / p)) for p in blueprint.template_files()]
+        )
+        # what a template's own tool may see of the destination, and may run
+        self.folder_name, self.trust = folder_name or "project", trust
+        self.skipped: dict[str, None] = {}  # what it did not run (without --trust), in order
+        self.dest = dest  # the folder, templated, each item renders into (None: the root)
         self._names: dict[str, jinja2.Template] = {}
         self._compiled: list[tuple[str, Callable[[dict[str, Any]], Any]]] | None = None
         self.timeout = render_timeout()
@@ -160,6 +176,19 @@ class Renderer:
             self._stop_at = float("inf")
 
     def _render(self, item: Item) -> list[RenderedFile]:
+        if self.dest is None:
+            return self._render_item(item, "")
+        context = self.context(item)
+        where = PurePosixPath("dest")
+        folder = confine(self._render_name(self.dest, context, where).strip(), where)
+        return [
+            dataclasses.replace(f, path=confine(f"{folder}/{f.path}", f.template))
+            for f in self._render_item(item, folder.name)
+        ]
+
+    def _render_item(self, item: Item, folder_name: str) -> list[RenderedFile]:
+        if self.blueprint.source is not None:
+            return self._render_by_source(item, folder_name or self.folder_name)
         context = self.context(item)
         files: dict[PurePosixPath, RenderedFile] = {}
         for source, mode in self._sources:
@@ -182,6 +211,18 @@ class Renderer:
                 content = self._copy(source)
             files[target] = RenderedFile(target, content, mode, template_path, (item.index,))
         return list(files.values())
+
+    def _render_by_source(self, item: Item, folder_name: str) -> list[RenderedFile]:
+        assert self.blueprint.source is not None
+        staged = self.blueprint.source.render(
+            item.values, folder_name=folder_name, trust=self.trust
+        )
+        self.skipped.update(dict.fromkeys(staged.skipped))
+        origin = PurePosixPath(self.blueprint.source.kind)
+        return [
+            RenderedFile(confine(path, origin), content, mode, PurePosixPath(path), (item.index,))
+            for path, (content, mode) in sorted(staged.files.items())
+        ]
 
     def _target(
         self, template_path: PurePosixPath, context: dict[str, Any]
@@ -298,11 +339,20 @@ def render_batches(
     batch_size: int,
     jobs: int = 1,
     on_batch: Callable[[BatchDone], None] | None = None,
+    *,
+    folder_name: str = "",
+    trust: bool = False,
+    on_skipped: Callable[[str], None] | None = None,
+    dest: str | None = None,
 ) -> Rendered:
     """Render ``items`` in batches of ``batch_size``, ``jobs`` batches at a time.
 
-    With more than one job, batches render in worker processes. The result is
-    in item order, so it is the same whatever the number of jobs.
+    With more than one job, batches render in worker processes (native blueprints; a
+    template another tool renders renders in this process). The result is in item order,
+    so it is the same whatever the number of jobs. ``dest`` (templated by each item's
+    values) is the folder inside the destination each item renders into. ``folder_name``
+    is the destination's name and ``trust`` whether a template's own tasks may run (for
+    templates another tool renders); ``on_skipped`` is told of each task left out.
     """
     started = time.perf_counter()
     batches = [list(items[i : i + batch_size]) for i in range(0, len(items), batch_size)]
@@ -317,10 +367,13 @@ def render_batches(
             elapsed = time.perf_counter() - started
             on_batch(BatchDone(blueprint.name, number, len(batches), len(results), files, elapsed))
 
-    if jobs <= 1 or len(batches) <= 1:
-        renderer = Renderer(blueprint)
+    if jobs <= 1 or len(batches) <= 1 or blueprint.source is not None or dest:
+        renderer = Renderer(blueprint, folder_name=folder_name, trust=trust, dest=dest)
         for number, batch in enumerate(batches, start=1):
             done(number, [(item, renderer.render(item)) for item in batch])
+        if on_skipped is not None:
+            for skipped in renderer.skipped:
+                on_skipped(skipped)
         return results
     warm_up()  # forked workers inherit the loaded engine instead of each loading it
     with ProcessPoolExecutor(max_workers=min(jobs, len(batches))) as pool:

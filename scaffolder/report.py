@@ -74,6 +74,7 @@ class Report:
     rolled_back: bool = False  # the checks failed and the run was undone
     # found in folders the run created, but not written by it: kept, with those folders
     kept: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # what the run left out (a template's tasks, without --trust)
 
     @property
     def exit_code(self) -> int:
@@ -115,6 +116,7 @@ class Report:
             "checks": [_check_json(check) for check in self.checks],
             "rolled_back": self.rolled_back,
             "kept": [*self.recovery.kept, *self.kept],
+            "notes": list(self.notes),
         }
 
 
@@ -156,6 +158,7 @@ def build_report(
     checks: tuple[CheckResult, ...] = (),
     rolled_back: bool = False,
     kept: tuple[str, ...] = (),
+    notes: tuple[str, ...] = (),
 ) -> Report:
     """The report of a run whose plan is ``plan``."""
     outcome = Outcome.CONFLICTED if plan.conflicts else Outcome.SUCCEEDED
@@ -199,6 +202,7 @@ def build_report(
         checks,
         rolled_back,
         kept,
+        notes,
     )
 
 

@@ -183,12 +183,27 @@ def check_item(
         )
         return None, [problem]
     completed = copy.deepcopy(dict(values))
-    with _schema_errors(blueprint):
-        errors = sorted(_validator(blueprint).iter_errors(completed), key=_error_order)
-    name = item_name(blueprint, completed)
-    problems = [
-        _problem(blueprint, error, name, document, tuple(location), where) for error in errors
-    ]
+    if blueprint.source is not None:  # the template's own tool types and validates
+        completed, found = blueprint.source.validate(completed)
+        name = item_name(blueprint, completed)
+        problems = [
+            Problem(
+                item_name=name,
+                field=p.field,
+                rule=p.rule,
+                message=p.message,
+                line=line_of((*location, p.field)),
+                **where,
+            )
+            for p in found
+        ]
+    else:
+        with _schema_errors(blueprint):
+            errors = sorted(_validator(blueprint).iter_errors(completed), key=_error_order)
+        name = item_name(blueprint, completed)
+        problems = [
+            _problem(blueprint, error, name, document, tuple(location), where) for error in errors
+        ]
     if problems:
         return None, problems
     item = Item(index, MappingProxyType(completed), name, number, phase)

@@ -45,8 +45,8 @@ def test_scaffold_list_shows_all_nine_with_their_pattern(tmp_path: Path, monkeyp
     result = CliRunner(env={"COLUMNS": "200"}).invoke(app, ["list"])
     assert result.exit_code == 0, result.output
     cells = [[c.strip() for c in line.split("│")[1:-1]] for line in result.stdout.splitlines()]
-    rows = {c[0]: c[1] for c in cells if len(c) == 4 and c[3] == "built-in"}
-    assert rows == CATALOGUE
+    rows = {c[0]: (c[1], c[2]) for c in cells if len(c) == 5 and c[4] == "built-in"}
+    assert rows == {name: ("native", pattern) for name, pattern in CATALOGUE.items()}
 
 
 def test_every_example_items_file_names_a_built_in_blueprint() -> None:

@@ -151,7 +151,7 @@ def test_list_does_not_cut_paths_on_a_narrow_console(
     assert result.exit_code == 0, result.output
     assert "…" not in result.stdout
     folded = "".join(
-        line.split("│")[4].strip() for line in result.stdout.splitlines() if line.count("│") == 5
+        line.split("│")[5].strip() for line in result.stdout.splitlines() if line.count("│") == 6
     )
     assert str(tmp_path / ".scaffold" / "blueprints" / "local-thing") in folded
 

@@ -71,6 +71,8 @@ def draw_report(report: Report, out: Console, *, batch: bool = False) -> None:
             "its partial changes were rolled back"
         )
         draw_kept(report.recovery.kept, out)
+    for note in report.notes:
+        out.print(f"[yellow]note:[/] {escape(note)}")
     for file in report.files:
         if not batch or file.status is not FileStatus.IDENTICAL:
             style = STYLES[file.status]
@@ -288,13 +290,14 @@ def _count(number: int, noun: str) -> str:
 
 def draw_blueprints(blueprints: list[Blueprint], out: Console) -> None:
     # A long path folds onto more lines instead of ending in "…".
-    table = Table("name", "pattern", "description", Column("from", overflow="fold"))
+    table = Table("name", "kind", "pattern", "description", Column("from", overflow="fold"))
     for blueprint in blueprints:
         where = blueprint.origin.value
         if blueprint.origin.name != "BUILT_IN":
             where += f" ({blueprint.root})"
         table.add_row(
             escape(blueprint.name),
+            blueprint.kind,
             escape(blueprint.pattern or ""),
             escape(blueprint.description),
             escape(where),
@@ -313,6 +316,7 @@ def blueprint_json(blueprint: Blueprint) -> dict[str, Any]:
         "pattern": blueprint.pattern,
         "description": blueprint.description,
         "origin": blueprint.origin.value,
+        "kind": blueprint.kind,
         "path": str(blueprint.root),
         "variables": dict(blueprint.variables),
         "computed": dict(blueprint.computed),
@@ -325,13 +329,17 @@ def blueprint_json(blueprint: Blueprint) -> dict[str, Any]:
 def draw_blueprint(blueprint: Blueprint, out: Console) -> None:
     out.print(f"[bold]{escape(blueprint.name)}[/]  {escape(blueprint.pattern or '')}")
     out.print(escape(blueprint.description))
-    out.print(f"from: {blueprint.origin.value} ({escape(str(blueprint.root))})")
+    out.print(
+        f"from: {blueprint.origin.value} ({escape(str(blueprint.root))}), kind: {blueprint.kind}"
+    )
     variables = Table("variable", "type", "required", "default", "description", title="variables")
     for name, prop in blueprint.properties.items():
         kind = prop.get("type", "enum" if "enum" in prop else "any")
         if "enum" in prop:
             kind = f"{kind}: {' | '.join(map(str, prop['enum']))}"
         default = json.dumps(prop["default"]) if "default" in prop else ""
+        if "x-copier-default" in prop:  # rendered from the earlier answers
+            default = str(prop["x-copier-default"])
         variables.add_row(
             escape(name),
             escape(str(kind)),
