@@ -292,11 +292,13 @@ def _describe(command: Any) -> str:
 def _read_tree(root: Path, reference: str) -> dict[str, tuple[bytes, int]]:
     """Every file Copier wrote, by destination-relative path, with its mode."""
     files: dict[str, tuple[bytes, int]] = {}
-    for folder, _, names in os.walk(root):
-        for name in names:
+    for folder, folders, names in os.walk(root):
+        for name in folders + names:
             path = Path(folder, name)
             info = path.lstat()
             relative = path.relative_to(root).as_posix()
+            if stat.S_ISDIR(info.st_mode):
+                continue  # walked into; an empty one is not planned (yet)
             if not stat.S_ISREG(info.st_mode):
                 raise TemplateError(
                     f"{reference}: Copier rendered {relative}, which is not a regular file "
