@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -10,6 +12,19 @@ import pytest
 import yaml
 
 from scaffolder.blueprint import Blueprint, load_blueprint
+
+SCAFFOLD = Path(sys.executable).parent / "scaffold"  # the installed command
+
+
+def scaffold(
+    cwd: Path, *args: str | Path, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run the real ``scaffold`` command in ``cwd`` (no ``SCAFFOLD_PATH``), capturing output."""
+    env = {**os.environ, "SCAFFOLD_PATH": ""}
+    command = [str(SCAFFOLD), *map(str, args)]
+    return subprocess.run(
+        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def build_file_tree(root: Path, spec: Mapping[str, str | bytes]) -> Path:

@@ -5,10 +5,7 @@ rolled back like any other run."""
 from __future__ import annotations
 
 import json
-import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +13,7 @@ import copier
 import pytest
 import yaml
 
-from tests.conftest import build_file_tree, snapshot
-
-SCAFFOLD = Path(sys.executable).parent / "scaffold"
+from tests.conftest import build_file_tree, scaffold, snapshot
 
 COPIER_YML: dict[str, Any] = {
     "project_name": {"type": "str", "help": "The project's name"},
@@ -48,12 +43,6 @@ def make_template(root: Path, **extra: Any) -> Path:
     build_file_tree(root, {"copier.yml": yaml.safe_dump({**COPIER_YML, **extra}), **TEMPLATE})
     (root / "run.sh").chmod(0o755)
     return root
-
-
-def scaffold(cwd: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SCAFFOLD_PATH": ""}
-    command = [str(SCAFFOLD), *map(str, args)]
-    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
 
 
 def tree(root: Path) -> dict[str, tuple[bytes, int]]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import errno
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,9 +21,8 @@ from scaffolder.errors import CommitError
 from scaffolder.itemsfile import load_items_file
 from scaffolder.pipeline import Options, run_items
 from scaffolder.plan import ConflictPolicy
-from tests.conftest import MakeBlueprint, build_file_tree, snapshot
+from tests.conftest import SCAFFOLD, MakeBlueprint, build_file_tree, snapshot
 
-SCAFFOLD = Path(sys.executable).parent / "scaffold"
 BODY = "x" * 20_000  # 20 kB per rendered file: 200 items need about 4 MB
 
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,10 +23,9 @@ from scaffolder.errors import ScaffoldError
 from scaffolder.pipeline import Options, run_one
 from scaffolder.plan import ConflictPolicy
 from tests.commit_victim import CountingFileSystem, build_plan, render
-from tests.conftest import MakeBlueprint, build_file_tree, snapshot
+from tests.conftest import MakeBlueprint, build_file_tree, scaffold, snapshot
 from tests.test_commit import Killed
 
-SCAFFOLD = Path(sys.executable).parent / "scaffold"
 OUTSIDE = {
     "keep.txt": "outside, must stay\n",
     ".bashrc": "export PATH=/usr/bin\n",
@@ -73,12 +70,6 @@ def interrupted(blueprint: Blueprint, repo: Path) -> Path:
     data = json.loads((folder / JOURNAL_FILE).read_text(encoding="utf-8"))
     assert data["state"] == "prepared"
     return folder
-
-
-def scaffold(cwd: Path, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SCAFFOLD_PATH": ""}
-    command = [str(SCAFFOLD), *map(str, args)]
-    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
 
 
 def move_out(folder: Path, outside: Path) -> Path:

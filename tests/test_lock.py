@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -13,10 +12,8 @@ import pytest
 
 from scaffolder.blueprint import Blueprint
 from scaffolder.commit import hold
-from tests.conftest import MakeBlueprint, snapshot
+from tests.conftest import SCAFFOLD, MakeBlueprint, snapshot
 from tests.test_journal_attacks import TEMPLATES, interrupted
-
-SCAFFOLD = Path(sys.executable).parent / "scaffold"
 
 
 @pytest.fixture

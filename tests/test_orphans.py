@@ -11,10 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-from tests.conftest import MakeBlueprint, build_file_tree, snapshot
+from tests.conftest import SCAFFOLD, MakeBlueprint, build_file_tree, snapshot
 from tests.test_check_signals import alive
 
-SCAFFOLD = Path(sys.executable).parent / "scaffold"
 LINGER = "import os, sys, time; open(sys.argv[1], 'w').write(str(os.getpid())); time.sleep(120)"
 
 
