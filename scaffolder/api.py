@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ from scaffolder.catalog import Catalog, SearchPath, find_blueprints, resolve_blu
 from scaffolder.commit import Holder
 from scaffolder.errors import BlueprintError, UsageError
 from scaffolder.itemsfile import load_items_file
-from scaffolder.pipeline import Options, check_last_run, run_items, run_one
+from scaffolder.pipeline import Options, check_last_run, run_items, run_one, run_update
 from scaffolder.plan import ConflictPolicy
 from scaffolder.render import BatchDone
 from scaffolder.report import Report
@@ -32,18 +32,20 @@ def new(
     search: SearchPath | None = None,
     wait: bool = True,
     on_wait: Callable[[Holder], None] | None = None,
+    vcs_ref: str | None = None,
 ) -> Report:
     """Render one blueprint once, then run its checks (rolled back if they fail).
 
     Another run holding ``out`` is waited for (``on_wait`` is told who it is), or with
-    ``wait=False`` is a LockedError.
+    ``wait=False`` is a LockedError. ``vcs_ref`` is the tag, branch or commit of a git
+    source (``gh:owner/repo``, a URL, a local git repository).
 
     >>> report = new("crud-endpoint", {"resource": "users"}, out="service")
     >>> report.exit_code
     0
     """
     if not isinstance(blueprint, Blueprint):
-        blueprint = resolve_blueprint(blueprint, search)
+        blueprint = resolve_blueprint(blueprint, search, vcs_ref)
     options = Options(
         out=Path(out),
         dry_run=dry_run,
@@ -72,11 +74,12 @@ def run(
     on_batch: Callable[[BatchDone], None] | None = None,
     wait: bool = True,
     on_wait: Callable[[Holder], None] | None = None,
+    vcs_ref: str | None = None,
 ) -> Report:
     """Render every item of an items file (one blueprint, or a plan of phases).
 
     ``jobs`` batches render at once (default: the number of cores); the files
-    written are the same whatever it is.
+    written are the same whatever it is. ``vcs_ref`` wins over the file's ``vcs_ref:``.
 
     >>> report = run("examples/crud-endpoints.yaml", out="service")
     """
@@ -96,7 +99,9 @@ def run(
         wait=wait,
         on_wait=on_wait,
     )
-    return run_items(load_items_file(items_file), options, search=search, on_batch=on_batch)
+    return run_items(
+        load_items_file(items_file), options, search=search, on_batch=on_batch, vcs_ref=vcs_ref
+    )
 
 
 def check(
@@ -118,12 +123,52 @@ def check(
     return check_last_run(Path(out), options)
 
 
+def update(
+    destinations: Sequence[str | Path] = (".",),
+    *,
+    vcs_ref: str | None = None,
+    conflict: str = "inline",
+    on_conflict: ConflictPolicy | str = ConflictPolicy.FAIL,
+    answers_file: str | None = None,
+    dry_run: bool = False,
+    check: bool = True,
+    keep_failed: bool = False,
+    trust: bool = False,
+    wait: bool = True,
+    on_wait: Callable[[Holder], None] | None = None,
+) -> Report:
+    """Bring projects made from Copier templates to a newer version of their template
+    (``vcs_ref``; default: the latest PEP 440 tag), by Copier's own update run in a staging
+    copy of each, all in one transaction rooted in their common folder. Copier's merge
+    conflicts (``conflict``: ``inline`` markers or ``rej`` files) are conflicts of the plan:
+    ``on_conflict`` decides (fail, the default, writes nothing).
+
+    >>> report = update(["services/api", "services/web"], vcs_ref="v2")
+    """
+    if conflict not in ("inline", "rej"):
+        raise UsageError(f"--conflict {conflict!r}: choose inline or rej.")
+    options = Options(
+        dry_run=dry_run,
+        on_conflict=conflict_policy(on_conflict),
+        check=check,
+        keep_failed=keep_failed,
+        trust=trust,
+        wait=wait,
+        on_wait=on_wait,
+    )
+    folders = [Path(d) for d in destinations] or [Path(".")]
+    return run_update(
+        folders, options, vcs_ref=vcs_ref, conflict=conflict, answers_file=answers_file
+    )
+
+
 def test_blueprint(
     blueprint: str | Path | Blueprint,
     *,
     search: SearchPath | None = None,
     keep: str | Path | None = None,
     trust: bool = False,
+    vcs_ref: str | None = None,
 ) -> list[Report]:
     """Render each of a blueprint's examples into a fresh folder and run its checks.
 
@@ -131,10 +176,15 @@ def test_blueprint(
     names a folder to render them in (``example-1``, ``example-2``, …).
     """
     if not isinstance(blueprint, Blueprint):
-        blueprint = resolve_blueprint(blueprint, search)
+        blueprint = resolve_blueprint(blueprint, search, vcs_ref)
     if not blueprint.examples:
+        where, key = (
+            (blueprint.root / "blueprint.yaml", "`examples:`")
+            if blueprint.source is None  # a template of another tool: its `_scaffold:` key
+            else (blueprint.root, f"`_scaffold: {{examples: [...]}}` in its {blueprint.kind} file")
+        )
         raise BlueprintError(
-            f"{blueprint.root / 'blueprint.yaml'}: no `examples:` to test. "
+            f"{where}: no {key} to test. "
             "Add sample items: they document the blueprint and are its own test."
         )
     reports = []

@@ -84,6 +84,7 @@ class Staged:
 
     files: Mapping[str, tuple[bytes, int]]
     skipped: tuple[str, ...] = ()
+    keep_existing: frozenset[str] = frozenset()  # paths planned only where there is no file
 
 
 class TemplateSource(Protocol):
@@ -123,6 +124,11 @@ class Blueprint:
     @property
     def kind(self) -> str:
         return "native" if self.source is None else self.source.kind
+
+    @property
+    def location(self) -> str:
+        """Where it comes from, as its user knows it (a git source says its URL and ref)."""
+        return str(self.root)
 
     @property
     def template_dir(self) -> Path:

@@ -16,7 +16,8 @@ from pathlib import Path
 from scaffolder.blueprint import Blueprint, Origin
 from scaffolder.errors import BlueprintError, ScaffoldError
 from scaffolder.resources import data_dir
-from scaffolder.sources import is_source_dir, load_source
+from scaffolder.sources import is_source_dir, load_git, load_path, load_source
+from scaffolder.sources.git import is_git_url
 
 PROJECT_DIR = Path(".scaffold") / "blueprints"
 
@@ -83,14 +84,21 @@ def find_blueprints(search: SearchPath | None = None) -> list[Blueprint]:
     return list(scan(search).blueprints)
 
 
-def resolve_blueprint(reference: str | Path, search: SearchPath | None = None) -> Blueprint:
-    """A blueprint by name, or by path when ``reference`` is a folder holding one."""
+def resolve_blueprint(
+    reference: str | Path, search: SearchPath | None = None, vcs_ref: str | None = None
+) -> Blueprint:
+    """A blueprint by name, by path when ``reference`` is a folder holding one, or a git
+    source (``gh:owner/repo``, a URL, a local git repository) at ``vcs_ref`` (a tag, a
+    branch or a commit; default: the latest tag for Copier and native templates, the
+    default branch for Cookiecutter). A git source is checked out once for the run."""
     search = SearchPath.default() if search is None else search
     text = str(reference)
+    if not isinstance(reference, Path) and is_git_url(text):
+        return load_git(text, vcs_ref)
     as_path = Path(text).expanduser()
     if isinstance(reference, Path) or os.sep in text or text.startswith("."):
         if as_path.is_dir():
-            return load_source(as_path, Origin.PATH, reference=text)
+            return load_path(as_path, Origin.PATH, reference=text, vcs_ref=vcs_ref)
         raise BlueprintError(f"{text}: no such blueprint folder.")
     # by the name in the manifest, nearest folder first: the blueprint `scaffold list` shows
     for candidate, loaded in _candidates(search):
@@ -98,11 +106,25 @@ def resolve_blueprint(reference: str | Path, search: SearchPath | None = None) -
             if candidate.name == text:  # most likely the one asked for: say what is wrong
                 raise loaded
         elif loaded.name == text:
-            return loaded
+            if loaded.origin is Origin.BUILT_IN:
+                return _no_ref(loaded, text, vcs_ref)
+            if vcs_ref is None and not (candidate / ".git").exists():
+                return loaded
+            # read as it is to be found; checked out (once) when it is a git repository
+            return load_path(candidate, loaded.origin, vcs_ref=vcs_ref)
     if is_source_dir(as_path):
-        return load_source(as_path, Origin.PATH, reference=text)
+        return load_path(as_path, Origin.PATH, reference=text, vcs_ref=vcs_ref)
     names = ", ".join(b.name for b in find_blueprints(search)) or "none"
     raise BlueprintError(
         f"no blueprint named {text!r}. Known blueprints: {names}. "
         "`scaffold list` shows where each comes from; pass a path to use a blueprint folder."
     )
+
+
+def _no_ref(blueprint: Blueprint, name: str, vcs_ref: str | None) -> Blueprint:
+    if vcs_ref is not None:
+        raise BlueprintError(
+            f"{name}: a built-in blueprint, not a git source, so it has no ref {vcs_ref!r}. "
+            "Leave --vcs-ref (vcs_ref:) out, or give a git source."
+        )
+    return blueprint

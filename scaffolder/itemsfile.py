@@ -17,8 +17,10 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError as SchemaViolation
 from jsonschema.exceptions import best_match
 
+from scaffolder.blueprint import Check, parse_check
 from scaffolder.errors import ScaffoldError
 from scaffolder.resources import load_schema
+from scaffolder.sources import is_url
 from scaffolder.yamlsource import SourceDocument, load_yaml
 
 DEFAULT_BATCH_SIZE = 6
@@ -45,6 +47,8 @@ class Phase:
     items: tuple[RawItem, ...]
     batch_size: int = DEFAULT_BATCH_SIZE
     dest: str | None = None  # where each item renders inside --out, templated by its values
+    vcs_ref: str | None = None  # the tag, branch or commit of a git source (None: its default)
+    checks: tuple[Check, ...] = ()  # run after the blueprint's own checks
 
 
 @dataclass(frozen=True)
@@ -98,12 +102,18 @@ def _phase(
             for number, value in enumerate(listed, start=1)
         )
     dest = data.get("dest", plan.get("dest"))
-    return Phase(name, _blueprint_reference(path, data["blueprint"]), items, batch_size, dest)
+    vcs_ref = data.get("vcs_ref", plan.get("vcs_ref"))
+    reference = _blueprint_reference(path, data["blueprint"])
+    checks = tuple(parse_check(entry) for entry in data.get("checks") or ())
+    return Phase(name, reference, items, batch_size, dest, vcs_ref, checks)
 
 
 def _blueprint_reference(items_path: Path, reference: str) -> str:
-    if "/" in reference or reference.startswith("."):
-        return str((items_path.parent / reference).resolve())
+    """A name or a URL as written; a folder relative to the items file."""
+    if is_url(reference):
+        return reference
+    if "/" in reference or reference.startswith((".", "~")):
+        return str((items_path.parent / Path(reference).expanduser()).resolve())
     return reference
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from scaffolder.blueprint import Blueprint, Origin
+from scaffolder.blueprint import Blueprint, Origin, is_blueprint_dir
 from scaffolder.catalog import SearchPath, resolve_blueprint
 from scaffolder.checks import CheckResult, CheckStatus, PhaseChecks, Target
 from scaffolder.checks import prepare as prepare_checks
@@ -31,14 +31,23 @@ from scaffolder.commit import (
     write,
 )
 from scaffolder.errors import Problem, ScaffoldError, ValidationError
-from scaffolder.itemsfile import ItemsFile
-from scaffolder.paths import RESERVED
-from scaffolder.plan import ConflictPolicy, FileStatus, plan, with_records
-from scaffolder.record import read_record, record_file
-from scaffolder.render import BatchDone, ChangeSet, render_batches
+from scaffolder.itemsfile import ItemsFile, Phase
+from scaffolder.paths import RESERVED, confine
+from scaffolder.plan import ConflictPolicy, FileStatus, plan, plan_update, with_records
+from scaffolder.record import RecordedPhase, read_record, record_file
+from scaffolder.render import BatchDone, ChangeSet, RenderedFile, render_batches
 from scaffolder.report import PhaseRun, Report, build_report, check_report
 from scaffolder.resources import data_dir
-from scaffolder.sources import load_source
+from scaffolder.sources import load_git, load_source
+from scaffolder.sources.copier_update import (
+    CopierUpdate,
+    CopierUpdater,
+    find_answers_file,
+    inside,
+    not_updatable,
+    not_updatable_error,
+    update_folders,
+)
 from scaffolder.variables import Item, check_raw_item, validate_item
 
 
@@ -80,11 +89,18 @@ def run_items(
     search: SearchPath | None = None,
     on_batch: Callable[[BatchDone], None] | None = None,
     fs: FileSystem | None = None,
+    vcs_ref: str | None = None,
 ) -> Report:
-    """Render every item of every phase of ``items_file``, in one transaction."""
+    """Render every item of every phase of ``items_file``, in one transaction. ``vcs_ref``
+    (--vcs-ref) wins over the file's ``vcs_ref:``; a git source is checked out once."""
     started = time.perf_counter()
     with _exclusive(options, fs) as recovery:
-        blueprints = [resolve_blueprint(phase.blueprint, search) for phase in items_file.phases]
+        blueprints = [
+            _with_checks(
+                resolve_blueprint(phase.blueprint, search, vcs_ref or phase.vcs_ref), phase
+            )
+            for phase in items_file.phases
+        ]
         problems: list[Problem] = []
         phases = []
         index = 0
@@ -101,6 +117,14 @@ def run_items(
         if problems:
             raise ValidationError(problems, f"Fix them in {items_file.path} and run again.")
         return _render_and_commit(phases, options, recovery, started, fs, on_batch)
+
+
+def _with_checks(blueprint: Blueprint, phase: Phase) -> Blueprint:
+    """The blueprint with the checks the items file adds for its phase (any kind of source:
+    a template that declares none gets its ground truth here)."""
+    if not phase.checks:
+        return blueprint
+    return dataclasses.replace(blueprint, checks=(*blueprint.checks, *phase.checks))
 
 
 @contextlib.contextmanager
@@ -215,6 +239,8 @@ def check_last_run(destination: Path, options: Options) -> Report:
         for recorded in read_record(destination):
             if recorded.origin is Origin.BUILT_IN:
                 blueprint = resolve_blueprint(recorded.blueprint, _built_in())
+            elif recorded.vcs is not None:  # the same commit of the same repository
+                blueprint = load_git(recorded.vcs.location, recorded.vcs.again, recorded.origin)
             else:
                 blueprint = load_source(Path(recorded.blueprint), recorded.origin)
             phases.append(PhaseChecks(recorded.name, blueprint, recorded.items, recorded.files))
@@ -237,3 +263,134 @@ def _files_by_item(
         for index in rendered.items:
             files[index].append(rendered.path.as_posix())
     return {index: tuple(paths) for index, paths in files.items()}
+
+
+# -- `scaffold update`: projects made from Copier templates, to a newer template version
+
+
+def run_update(
+    destinations: Sequence[Path],
+    options: Options,
+    *,
+    vcs_ref: str | None = None,
+    conflict: str = "inline",
+    answers_file: str | None = None,
+    fs: FileSystem | None = None,
+) -> Report:
+    """Bring each destination (a project made from a Copier template) to a newer version of
+    its template by Copier's own update, run in a staging copy of each; then plan, dry run
+    or commit, check and report like any run. All destinations are one transaction, rooted
+    in their common folder (which replaces ``options.out``): its journal and lock go there,
+    and each destination is locked (and recovered) too."""
+    started = time.perf_counter()
+    root, folders = update_folders(destinations)
+    options = dataclasses.replace(options, out=root)
+    updater = CopierUpdater(vcs_ref=vcs_ref, conflict=conflict, trust=options.trust)
+    with _exclusive_all([root, *sorted(folders)], options, fs) as recovery, updater:
+        answers = _answers_files(folders, answers_file)
+        updates, runs = [], []
+        for index, folder in enumerate(folders, start=1):
+            phase_started = time.perf_counter()
+            updates.append(updater.update(folder, answers[index - 1]))
+            seconds = time.perf_counter() - phase_started
+            runs.append(PhaseRun(None, updates[-1].blueprint.name, (index,), seconds))
+        prefixes = [inside(root, folder) for folder in folders]
+        changes = _update_changes(updates, prefixes, [str(folder) for folder in folders])
+        planned = plan_update(changes, root, options.on_conflict)
+        kept = {f.path for f in planned.files if f.status is FileStatus.SKIP}
+        phases = []
+        for index, (update, prefix) in enumerate(zip(updates, prefixes, strict=True), start=1):
+            covered = (PurePosixPath(prefix, path) for path in update.rendered)
+            files = tuple(path.as_posix() for path in covered if path not in kept)
+            item = Item(index, update.answers, changes.item_names[index])
+            phases.append(PhaseChecks(None, update.blueprint, (item,), {index: files}))
+        targets = prepare_checks(phases, trust=options.trust) if options.check else ()
+        notes = tuple(note for update in updates for note in update.notes())
+
+        def report(
+            checks: tuple[CheckResult, ...] = (), rolled_back: bool = False, kept: Kept = ()
+        ) -> Report:
+            seconds = time.perf_counter() - started
+            return build_report(
+                runs, planned, dry_run=options.dry_run, recovery=recovery, seconds=seconds,
+                checks=checks, rolled_back=rolled_back, kept=kept, notes=notes, update=True,
+            )  # fmt: skip
+
+        if options.dry_run or planned.conflicts:
+            return report()
+        transaction = write(planned, fs)
+        try:
+            results = run_checks(targets, destination=str(root))
+        except BaseException:
+            transaction.roll_back()
+            raise
+        if any(r.status is CheckStatus.FAILED for r in results) and not options.keep_failed:
+            return report(results, rolled_back=True, kept=transaction.roll_back().kept)
+        transaction.finish()
+        return report(results)
+
+
+Kept = tuple[str, ...]
+
+
+@contextlib.contextmanager
+def _exclusive_all(
+    folders: list[Path], options: Options, fs: FileSystem | None
+) -> Iterator[Recovery]:
+    """:func:`_exclusive` for each folder (each once, in this order), as one recovery."""
+    with contextlib.ExitStack() as stack:
+        found = [
+            stack.enter_context(_exclusive(dataclasses.replace(options, out=folder), fs))
+            for folder in dict.fromkeys(folders)
+        ]
+        fields = dataclasses.fields(Recovery)
+        yield Recovery(*(sum((getattr(r, f.name) for r in found), ()) for f in fields))
+
+
+def _answers_files(folders: Sequence[Path], given: str | None) -> list[PurePosixPath]:
+    """Each destination's answers file; every destination without one is an error."""
+    found, problems = [], []
+    for folder in folders:
+        answers = find_answers_file(folder, given)
+        if answers is not None:
+            found.append(answers)
+            continue
+        native = [r.blueprint for r in _record_or_none(folder) if _native(r)]
+        problems.append(not_updatable(folder, given, native[0] if native else None))
+    if problems:
+        raise ScaffoldError(not_updatable_error(problems))
+    return found
+
+
+def _record_or_none(folder: Path) -> tuple[RecordedPhase, ...]:
+    try:
+        return read_record(folder)
+    except ScaffoldError:
+        return ()
+
+
+def _native(recorded: RecordedPhase) -> bool:
+    return recorded.origin is Origin.BUILT_IN or is_blueprint_dir(Path(recorded.blueprint))
+
+
+def _update_changes(
+    updates: Sequence[CopierUpdate], prefixes: Sequence[str], names: Sequence[str]
+) -> ChangeSet:
+    """The updates' files (written, deleted, in conflict) as one change set of the root."""
+    files = []
+    for index, (update, prefix) in enumerate(zip(updates, prefixes, strict=True), start=1):
+        for path, new in update.files.items():
+            target = confine(f"{prefix}/{path}", PurePosixPath(path))
+            conflicted = path in update.conflicts
+            files.append(
+                RenderedFile(target, new.content, new.mode, PurePosixPath(path), (index,),
+                             base=new.base, conflicted=conflicted)
+            )  # fmt: skip
+        for path, old in update.deleted.items():
+            target = confine(f"{prefix}/{path}", PurePosixPath(path))
+            files.append(
+                RenderedFile(target, b"", old.mode, PurePosixPath(path), (index,),
+                             base=old.base, deleted=True)
+            )  # fmt: skip
+    names_by_index = {index: name for index, name in enumerate(names, start=1)}
+    return ChangeSet(tuple(sorted(files, key=lambda f: f.path)), names_by_index)

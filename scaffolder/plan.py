@@ -1,8 +1,9 @@
 """Stage 4: hold the change set against the destination.
 
-Each path gets a status — create, identical, overwrite, conflict or skip — and
-the plan carries what is there now, so that a dry run can show diffs and the
-commit can restore it. Planning reads the destination and never writes.
+Each path gets a status — create, identical, overwrite, conflict or skip; and for
+an update (:func:`plan_update`) delete — and the plan carries what is there now, so
+that a dry run can show diffs and the commit can restore it. Planning reads the
+destination and never writes.
 """
 
 from __future__ import annotations
@@ -30,10 +31,16 @@ class FileStatus(enum.Enum):
     OVERWRITE = "overwrite"
     CONFLICT = "conflict"
     SKIP = "skip"
+    DELETE = "delete"
 
     @property
     def writes(self) -> bool:
         return self in (FileStatus.CREATE, FileStatus.OVERWRITE)
+
+    @property
+    def changes(self) -> bool:
+        """Whether the commit touches the path: writes it or removes it."""
+        return self.writes or self is FileStatus.DELETE
 
 
 class ConflictPolicy(enum.Enum):
@@ -56,7 +63,7 @@ class PlannedFile:
 
     def diff(self) -> str:
         """A unified diff from what is there to what would be written."""
-        old, new = self.current, self.file.content
+        old, new = self.current, None if self.file.deleted else self.file.content
         if old == new:
             return ""
         if _is_binary(old) or _is_binary(new):
@@ -64,9 +71,9 @@ class PlannedFile:
         before = "/dev/null" if old is None else f"a/{self.path}"
         lines = difflib.unified_diff(
             (old or b"").decode("utf-8").splitlines(keepends=True),
-            new.decode("utf-8").splitlines(keepends=True),
+            (new or b"").decode("utf-8").splitlines(keepends=True),
             fromfile=before,
-            tofile=f"b/{self.path}",
+            tofile="/dev/null" if new is None else f"b/{self.path}",
         )
         return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
@@ -85,6 +92,10 @@ class Plan:
     @property
     def writes(self) -> tuple[PlannedFile, ...]:
         return tuple(f for f in (*self.files, *self.records) if f.status.writes)
+
+    @property
+    def deletes(self) -> tuple[PlannedFile, ...]:
+        return tuple(f for f in self.files if f.status is FileStatus.DELETE)
 
     def count(self, status: FileStatus) -> int:
         return sum(1 for f in self.files if f.status is status)
@@ -108,6 +119,52 @@ def with_records(planned: Plan, records: tuple[RenderedFile, ...]) -> Plan:
     return dataclasses.replace(planned, records=(*planned.records, *own))
 
 
+def plan_update(changes: ChangeSet, destination: Path, on_conflict: ConflictPolicy) -> Plan:
+    """Hold an update's change set against ``destination``. Each file is what the update
+    makes of what the destination held (its ``base``): an overwrite or a deletion, not a
+    conflict — unless the template's own tool left a conflict in it, or the file changed
+    since the update was staged; then ``on_conflict`` decides. A file to delete that is
+    already gone is left out."""
+    destination = Path(destination)
+    if destination.exists() and not destination.is_dir():
+        raise ScaffoldError(f"{destination}: the destination exists and is not a folder.")
+    root = destination.resolve()
+    planned = (_planned_update(root, destination, f, on_conflict) for f in changes.files)
+    return Plan(destination, tuple(p for p in planned if p is not None), changes)
+
+
+def _planned_update(
+    root: Path, destination: Path, rendered: RenderedFile, on_conflict: ConflictPolicy
+) -> PlannedFile | None:
+    _check_length(root, rendered.path)
+    target, link = _inside(root, destination, rendered.path)
+    current = _read_existing(target, rendered.path)
+    if rendered.deleted and current is None:
+        return None
+    new = None if rendered.deleted else rendered.content
+    same = current == new and not _mode_differs(target, rendered)
+    if rendered.conflicted or (current != rendered.base and not same):
+        status = _ON_CONFLICT[on_conflict]
+        if status is FileStatus.OVERWRITE and same:
+            status = FileStatus.IDENTICAL
+    else:
+        status = FileStatus.IDENTICAL if same else FileStatus.OVERWRITE
+    if status is FileStatus.OVERWRITE and rendered.deleted:
+        status = FileStatus.DELETE
+    elif status is FileStatus.OVERWRITE and current is None:
+        status = FileStatus.CREATE
+    if link is not None and status.changes:
+        _refuse_link(destination, rendered.path, link)
+    return PlannedFile(rendered, status, current)
+
+
+def _mode_differs(target: Path, rendered: RenderedFile) -> bool:
+    try:
+        return stat.S_IMODE(target.stat().st_mode) != rendered.mode
+    except OSError:
+        return False
+
+
 _ON_CONFLICT = {
     ConflictPolicy.FAIL: FileStatus.CONFLICT,
     ConflictPolicy.SKIP: FileStatus.SKIP,
@@ -129,13 +186,17 @@ def _planned(
     else:
         status = _ON_CONFLICT[on_conflict]
     if link is not None and status.writes:
-        raise ConfinementError(
-            f"{destination / rendered.path}: {link} is a symlink to {os.readlink(link)}; "
-            "scaffolder writes only into real folders of the destination (it never follows "
-            "a link while it writes, so that no link can lead a file astray). Replace the "
-            "link by the folder it points to, or choose another --out."
-        )
+        _refuse_link(destination, rendered.path, link)
     return PlannedFile(rendered, status, current)
+
+
+def _refuse_link(destination: Path, relative: PurePosixPath, link: Path) -> None:
+    raise ConfinementError(
+        f"{destination / relative}: {link} is a symlink to {os.readlink(link)}; "
+        "scaffolder writes only into real folders of the destination (it never follows "
+        "a link while it writes, so that no link can lead a file astray). Replace the "
+        "link by the folder it points to, or choose another --out."
+    )
 
 
 def _inside(root: Path, destination: Path, relative: PurePosixPath) -> tuple[Path, Path | None]:

@@ -2,8 +2,10 @@
 
 It is written with the run's files, in the same transaction, and says which
 blueprints rendered which items to which files — enough for ``scaffold check``
-to run the checks again. It holds no time stamp, so re-running the same run
-leaves it identical.
+to run the checks again. A blueprint from git is recorded with where to find it
+again and the commit used (``vcs``); a record without it (written before git
+sources, or of a folder) still loads. It holds no time stamp, so re-running the
+same run leaves it identical.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from scaffolder.blueprint import Blueprint, Origin
 from scaffolder.errors import ScaffoldError
 from scaffolder.paths import RECORD
 from scaffolder.render import RenderedFile
+from scaffolder.sources.git import GitRef, git_ref
 from scaffolder.variables import Item
 
 VERSION = 1
@@ -30,6 +33,7 @@ class RecordedPhase:
     origin: Origin
     items: tuple[Item, ...]
     files: Mapping[int, tuple[str, ...]]  # item index -> files
+    vcs: GitRef | None = None  # the repository and commit of a blueprint from git
 
 
 def record_file(
@@ -44,6 +48,7 @@ def record_file(
                 "name": name,
                 "blueprint": _reference(blueprint),
                 "origin": blueprint.origin.value,
+                **_vcs(blueprint),
                 "items": [
                     {
                         "index": item.index,
@@ -68,7 +73,15 @@ def record_file(
 
 
 def _reference(blueprint: Blueprint) -> str:
+    git = git_ref(blueprint)
+    if git is not None:
+        return git.location  # the checkout the run rendered from is gone after it
     return blueprint.name if blueprint.origin is Origin.BUILT_IN else str(blueprint.root.resolve())
+
+
+def _vcs(blueprint: Blueprint) -> dict[str, Any]:
+    git = git_ref(blueprint)
+    return {} if git is None else {"vcs": git.to_json()}
 
 
 def read_record(destination: Path) -> tuple[RecordedPhase, ...]:
@@ -92,4 +105,5 @@ def _phase(data: dict[str, Any]) -> RecordedPhase:
         for entry in data["items"]
     )
     files = {entry["index"]: tuple(entry["files"]) for entry in data["items"]}
-    return RecordedPhase(data["name"], data["blueprint"], Origin(data["origin"]), items, files)
+    vcs = GitRef.from_json(data["vcs"]) if data.get("vcs") else None
+    return RecordedPhase(data["name"], data["blueprint"], Origin(data["origin"]), items, files, vcs)

@@ -47,13 +47,21 @@ _WHOLE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expr>(?:(?!\{\{|\}\}).)*)\}\}\s*$",
 
 @dataclass(frozen=True)
 class RenderedFile:
-    """One file of the change set: where it goes, its bytes and its mode."""
+    """One file of the change set: where it goes, its bytes and its mode.
+
+    An update's files also say what the destination held when the update was staged
+    (``base``, None for nothing), whether the update removes the file (``deleted``: no
+    content) and whether the template's own tool left a conflict in it (``conflicted``).
+    """
 
     path: PurePosixPath
     content: bytes
     mode: int
     template: PurePosixPath
     items: tuple[int, ...] = ()
+    base: bytes | None = None
+    deleted: bool = False
+    conflicted: bool = False
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,7 @@ class Report:
     # found in folders the run created, but not written by it: kept, with those folders
     kept: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()  # what the run left out (a template's tasks, without --trust)
+    update: bool = False  # an update (`scaffold update`): its conflicts are merge conflicts
 
     @property
     def exit_code(self) -> int:
@@ -159,8 +160,9 @@ def build_report(
     rolled_back: bool = False,
     kept: tuple[str, ...] = (),
     notes: tuple[str, ...] = (),
+    update: bool = False,
 ) -> Report:
-    """The report of a run whose plan is ``plan``."""
+    """The report of a run whose plan is ``plan`` (``update``: of `scaffold update`)."""
     outcome = Outcome.CONFLICTED if plan.conflicts else Outcome.SUCCEEDED
     if any(check.status is CheckStatus.FAILED for check in checks):
         outcome = Outcome.CHECKS_FAILED
@@ -203,6 +205,7 @@ def build_report(
         rolled_back,
         kept,
         notes,
+        update,
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -175,9 +175,13 @@ def read_data_file(path: Path) -> dict[str, Any]:
     return dict(document.data)
 
 
-def questions(blueprint: Blueprint, given: Mapping[str, Any]) -> list[Question]:
-    """What to ask for on a terminal: every variable not given, in schema order."""
-    asked = []
+def questions(blueprint: Blueprint, given: Mapping[str, Any]) -> Iterator[Question]:
+    """What to ask for on a terminal: every variable not given, in schema order.
+
+    Made one at a time, reading ``given`` again before each: a caller that adds each answer
+    to ``given`` as it goes is asked with defaults and conditions evaluated from the answers
+    before (for a template of another tool, by its own rules: Copier's templated defaults and
+    ``when``)."""
     for name, prop in blueprint.properties.items():
         if name in given:
             continue
@@ -185,19 +189,24 @@ def questions(blueprint: Blueprint, given: Mapping[str, Any]) -> list[Question]:
         kind = next((t for t in types if t != "null"), "string")
         if kind in ("array", "object"):
             kind = "json"
-        asked.append(
-            Question(
-                name=name,
-                prompt=first_sentence(str(prop.get("description") or "")) or name,
-                kind=kind,
-                required=name in blueprint.required,
-                default=prop.get("default"),
-                has_default="default" in prop,
-                choices=tuple(prop.get("enum", ())),
-                schema=MappingProxyType(dict(prop)),
-            )
+        default, has_default = prop.get("default"), "default" in prop
+        required = name in blueprint.required
+        if blueprint.source is not None:
+            completed, problems = blueprint.source.validate(dict(given))
+            if name in completed:  # its default, rendered from the earlier answers
+                default, has_default = completed[name], True
+            elif not any(p.field == name and p.rule == "required" for p in problems):
+                continue  # its condition (`when`) leaves it out
+        yield Question(
+            name=name,
+            prompt=first_sentence(str(prop.get("description") or "")) or name,
+            kind=kind,
+            required=required,
+            default=default,
+            has_default=has_default,
+            choices=tuple(prop.get("enum", ())),
+            schema=MappingProxyType(dict(prop)),
         )
-    return asked
 
 
 def first_sentence(text: str) -> str:

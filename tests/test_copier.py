@@ -206,3 +206,23 @@ def test_a_symlink_in_the_output_is_a_clear_error(tmp_path: Path, target: str) -
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Copier rendered link, which is not a regular file" in result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "z").exists()
+
+
+def test_what_trusted_tasks_print_stays_off_the_json_report(tmp_path: Path) -> None:
+    make_template(tmp_path / "tpl", _tasks=["echo printed-by-task", "echo done > t.txt"])
+    result = scaffold(
+        tmp_path, "new", "./tpl", "--set", "project_name=Zed", "--out", "z", "--trust", "--json"
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)  # nothing but the report on stdout
+    assert report["outcome"] == "succeeded"
+    assert "printed-by-task" in result.stderr
+    assert (tmp_path / "z/t.txt").read_text() == "done\n"
+
+
+def test_blueprint_test_without_examples_says_where_to_add_them(tmp_path: Path) -> None:
+    section = {k: v for k, v in COPIER_YML["_scaffold"].items() if k != "examples"}
+    make_template(tmp_path / "tpl", _scaffold=section)
+    result = scaffold(tmp_path, "blueprint", "test", "./tpl")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "no `_scaffold: {examples: [...]}` in its copier file to test" in result.stderr

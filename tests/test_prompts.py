@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import io
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -202,7 +202,7 @@ def test_several_questions_in_schema_order(keys: PipeInput, make_blueprint: Make
             },
         },
     )
-    asked = questions(blueprint, {"package": "given"})
+    asked = list(questions(blueprint, {"package": "given"}))
     assert [q.name for q in asked] == ["resource", "count", "db", "flag"]
     typed = "users" + ENTER + BACKSPACE + "9" + ENTER + DOWN + ENTER + "y"
     assert ask_with(keys, typed, asked) == {
@@ -238,9 +238,14 @@ def prompted(
     )
     calls: list[list[Question]] = []
 
-    def fake_ask(asked: Sequence[Question], **session: Any) -> dict[str, Any]:
-        calls.append(list(asked))
-        return {q.name: q.parse("from_prompt" if q.name == "name" else "5") for q in asked}
+    def fake_ask(
+        asked: Iterable[Question], answers: dict[str, Any], **session: Any
+    ) -> dict[str, Any]:
+        calls.append([])
+        for q in asked:
+            calls[-1].append(q)
+            answers[q.name] = q.parse("from_prompt" if q.name == "name" else "5")
+        return answers
 
     monkeypatch.setattr(cli_prompts, "ask", fake_ask)
     return blueprint.root, calls

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -58,6 +59,19 @@ TrustOption = Annotated[
         ),
     ),
 ]
+VcsRefOption = Annotated[
+    str | None,
+    typer.Option(
+        "--vcs-ref",
+        metavar="REF",
+        help=(
+            "The tag, branch or commit of a git source (gh:owner/repo, a URL, a local git "
+            "repository). Default: the latest PEP 440 tag, else HEAD (Cookiecutter: the "
+            "default branch)."
+        ),
+        show_default=False,
+    ),
+]
 
 
 def _verbose(ctx: typer.Context) -> bool:
@@ -105,11 +119,12 @@ def list_command(ctx: typer.Context, json_output: JsonOption = False) -> None:
 def show(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(metavar="BLUEPRINT", help="Blueprint name or folder.")],
+    vcs_ref: VcsRefOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """A blueprint's variables, computed values, files and checks."""
     with handled(json_output=json_output, verbose=_verbose(ctx)):
-        blueprint = resolve_blueprint(name)
+        blueprint = resolve_blueprint(name, vcs_ref=vcs_ref)
     if json_output:
         output.print_json(output.blueprint_json(blueprint))
     else:
@@ -144,16 +159,17 @@ def new(
     keep_failed: KeepFailedOption = False,
     trust: TrustOption = False,
     no_wait: NoWaitOption = False,
+    vcs_ref: VcsRefOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Render one blueprint once, prompting on a terminal for missing values."""
     with handled(json_output=json_output, verbose=_verbose(ctx)):
         chosen = _one_blueprint(name, blueprint)
-        found = resolve_blueprint(chosen)
+        found = resolve_blueprint(chosen, vcs_ref=vcs_ref)
         values: dict[str, Any] = read_data_file(data_file) if data_file else {}
         values.update(parse_assignments(found, assignments or ()))
         if _interactive() and not defaults and not json_output:
-            values.update(prompts.ask(questions(found, values)))
+            prompts.ask(questions(found, values), values)  # each answer into values
         report = api.new(
             found,
             values,
@@ -190,6 +206,7 @@ def batch(
     keep_failed: KeepFailedOption = False,
     trust: TrustOption = False,
     no_wait: NoWaitOption = False,
+    vcs_ref: VcsRefOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Render many items from an items file: one blueprint, or a plan of phases."""
@@ -209,6 +226,7 @@ def batch(
                 on_batch=None if json_output else progress.update,
                 wait=not no_wait,
                 on_wait=output.waiting,
+                vcs_ref=vcs_ref,
             )
     _finish(report, json_output, batch=True)
 
@@ -229,6 +247,93 @@ def check(
     else:
         output.draw_checks(report, output.console())
     raise typer.Exit(report.exit_code)
+
+
+class CopierConflict(enum.Enum):
+    """How Copier leaves what it cannot merge (its --conflict)."""
+
+    INLINE = "inline"
+    REJ = "rej"
+
+
+@app.command()
+def update(
+    ctx: typer.Context,
+    destinations: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            metavar="DEST",
+            help="Projects made from Copier templates (default: this folder).",
+            show_default=False,
+        ),
+    ] = None,
+    vcs_ref: Annotated[
+        str | None,
+        typer.Option(
+            "--vcs-ref",
+            metavar="REF",
+            help="The template version to update to: a tag, branch or commit "
+            "(default: the latest PEP 440 tag, as in Copier).",
+            show_default=False,
+        ),
+    ] = None,
+    conflict: Annotated[
+        CopierConflict,
+        typer.Option(
+            "--conflict",
+            help="How Copier marks what it cannot merge: inline markers, or .rej files.",
+        ),
+    ] = CopierConflict.INLINE,
+    on_conflict: Annotated[
+        ConflictPolicy,
+        typer.Option(
+            "--on-conflict",
+            help="Files Copier could not merge: fail (write nothing), overwrite (write "
+            "Copier's result, markers included), skip (keep your version).",
+        ),
+    ] = ConflictPolicy.FAIL,
+    answers_file: Annotated[
+        str | None,
+        typer.Option(
+            "--answers-file",
+            "-a",
+            metavar="PATH",
+            help="The answers file, relative to each project (default: "
+            ".copier-answers.yml, else the one YAML file at its top that names a template).",
+            show_default=False,
+        ),
+    ] = None,
+    dry_run: DryRunOption = False,
+    no_check: NoCheckOption = False,
+    keep_failed: KeepFailedOption = False,
+    trust: Annotated[
+        bool,
+        typer.Option(
+            "--trust",
+            help="Run the template's code: its _tasks and _migrations (in the staging copy), "
+            "Jinja extensions, and checks that run code.",
+        ),
+    ] = False,
+    no_wait: NoWaitOption = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Bring projects made from Copier templates to a newer template version: Copier's own
+    update (three-way merge) in a staging copy of each, committed in one transaction."""
+    with handled(json_output=json_output, verbose=_verbose(ctx)):
+        report = api.update(
+            destinations or [Path(".")],
+            vcs_ref=vcs_ref,
+            conflict=conflict.value,
+            on_conflict=on_conflict,
+            answers_file=answers_file,
+            dry_run=dry_run,
+            check=not no_check,
+            keep_failed=keep_failed,
+            trust=trust,
+            wait=not no_wait,
+            on_wait=output.waiting,
+        )
+    _finish(report, json_output)
 
 
 def _finish(report: Report, json_output: bool, *, batch: bool = False) -> None:
@@ -255,11 +360,12 @@ def blueprint_test(
         typer.Option("--keep", help="Render the examples here (example-1, …) and keep them."),
     ] = None,
     trust: TrustOption = False,
+    vcs_ref: VcsRefOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Render each of a blueprint's examples in a fresh folder and run its checks."""
     with handled(json_output=json_output, verbose=_verbose(ctx)):
-        reports = api.test_blueprint(name, keep=keep, trust=trust)
+        reports = api.test_blueprint(name, keep=keep, trust=trust, vcs_ref=vcs_ref)
     failed = [number for number, r in enumerate(reports, start=1) if r.exit_code]
     if json_output:
         output.print_json({"examples": [r.to_json() for r in reports], "failed": failed})

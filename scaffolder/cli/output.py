@@ -25,6 +25,7 @@ STYLES = {
     FileStatus.OVERWRITE: "yellow",
     FileStatus.CONFLICT: "bold red",
     FileStatus.SKIP: "yellow",
+    FileStatus.DELETE: "red",
 }
 
 
@@ -34,6 +35,7 @@ DONE = {
     FileStatus.OVERWRITE: "overwritten",
     FileStatus.CONFLICT: "in conflict",
     FileStatus.SKIP: "skipped",
+    FileStatus.DELETE: "deleted",
 }
 
 
@@ -43,6 +45,7 @@ PLANNED = {
     FileStatus.OVERWRITE: "to overwrite",
     FileStatus.CONFLICT: "in conflict",
     FileStatus.SKIP: "to skip",
+    FileStatus.DELETE: "to delete",
 }
 
 
@@ -88,7 +91,9 @@ def draw_report(report: Report, out: Console, *, batch: bool = False) -> None:
     counts = ", ".join(
         f"{report.count(status)} {DONE[status]}" for status in FileStatus if report.count(status)
     )
-    if report.outcome is Outcome.CONFLICTED:
+    if report.outcome is Outcome.CONFLICTED and report.update:
+        draw_update_conflicts(report, out)
+    elif report.outcome is Outcome.CONFLICTED:
         conflicts = [f.path for f in report.files if f.status is FileStatus.CONFLICT]
         out.print(
             f"[bold red]conflict:[/] {len(conflicts)} existing file"
@@ -117,6 +122,21 @@ def draw_report(report: Report, out: Console, *, batch: bool = False) -> None:
         out.print(f"dry run: {planned or 'nothing to do'}; nothing was written")
     else:
         out.print(f"done: {counts or 'nothing to do'} in {report.seconds:.2f}s")
+
+
+def draw_update_conflicts(report: Report, out: Console) -> None:
+    """Why an update stopped: files Copier could not merge (or that changed meanwhile)."""
+    conflicts = [f.path for f in report.files if f.status is FileStatus.CONFLICT]
+    out.print(
+        f"[bold red]conflict:[/] {len(conflicts)} file{'s' if len(conflicts) != 1 else ''} "
+        "where the template's changes and the project's own could not be merged "
+        f"({escape(', '.join(conflicts))}). "
+        + ("Nothing would be written. " if report.dry_run else "Nothing was written. ")
+        + "Use --on-conflict overwrite to write Copier's result with its conflict markers "
+        "(or .rej files), as `copier update` does, or --on-conflict skip to keep your "
+        "version of those files"
+        + (" (the diffs are above)." if report.dry_run else "; --dry-run shows the diffs.")
+    )
 
 
 def waiting(holder: Holder) -> None:
@@ -294,7 +314,7 @@ def draw_blueprints(blueprints: list[Blueprint], out: Console) -> None:
     for blueprint in blueprints:
         where = blueprint.origin.value
         if blueprint.origin.name != "BUILT_IN":
-            where += f" ({blueprint.root})"
+            where += f" ({blueprint.location})"
         table.add_row(
             escape(blueprint.name),
             blueprint.kind,
@@ -317,7 +337,7 @@ def blueprint_json(blueprint: Blueprint) -> dict[str, Any]:
         "description": blueprint.description,
         "origin": blueprint.origin.value,
         "kind": blueprint.kind,
-        "path": str(blueprint.root),
+        "path": blueprint.location,
         "variables": dict(blueprint.variables),
         "computed": dict(blueprint.computed),
         "files": [p.as_posix() for p in blueprint.template_files()],
@@ -330,7 +350,7 @@ def draw_blueprint(blueprint: Blueprint, out: Console) -> None:
     out.print(f"[bold]{escape(blueprint.name)}[/]  {escape(blueprint.pattern or '')}")
     out.print(escape(blueprint.description))
     out.print(
-        f"from: {blueprint.origin.value} ({escape(str(blueprint.root))}), kind: {blueprint.kind}"
+        f"from: {blueprint.origin.value} ({escape(blueprint.location)}), kind: {blueprint.kind}"
     )
     variables = Table("variable", "type", "required", "default", "description", title="variables")
     for name, prop in blueprint.properties.items():
@@ -338,8 +358,9 @@ def draw_blueprint(blueprint: Blueprint, out: Console) -> None:
         if "enum" in prop:
             kind = f"{kind}: {' | '.join(map(str, prop['enum']))}"
         default = json.dumps(prop["default"]) if "default" in prop else ""
-        if "x-copier-default" in prop:  # rendered from the earlier answers
-            default = str(prop["x-copier-default"])
+        for templated in ("x-copier-default", "x-cookiecutter-default"):
+            if templated in prop:  # rendered from the earlier answers
+                default = str(prop[templated])
         variables.add_row(
             escape(name),
             escape(str(kind)),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable
 from typing import Any
 
 import questionary
@@ -11,9 +11,13 @@ import questionary
 from scaffolder.values import Question
 
 
-def ask(questions: Sequence[Question], **session: Any) -> dict[str, Any]:
-    """Ask each question; ``session`` goes to prompt_toolkit (tests pass input/output)."""
-    answers: dict[str, Any] = {}
+def ask(
+    questions: Iterable[Question], answers: dict[str, Any] | None = None, **session: Any
+) -> dict[str, Any]:
+    """Ask each question, adding its answer to ``answers`` before the next is made (see
+    :func:`scaffolder.values.questions`); ``session`` goes to prompt_toolkit (tests pass
+    input/output)."""
+    answers = {} if answers is None else answers
     for question in questions:
         answer = _ask_one(question, session)
         if answer is not _UNANSWERED:

@@ -162,6 +162,16 @@ class FileSystem:
         self._forget(path)
         os.rmdir(name, dir_fd=folder)
 
+    def set_mode(self, path: Path, mode: int) -> None:
+        """Give the folder ``path`` (opened without following a link) the mode ``mode``."""
+        self._trim()
+        folder, name = self._locate(path)
+        fd = os.open(name, _DIRECTORY, dir_fd=folder)
+        try:
+            os.fchmod(fd, mode)
+        finally:
+            os.close(fd)
+
     def sync_dir(self, path: Path) -> None:
         """Make the names in folder ``path`` durable (after renames into it)."""
         self._trim()
@@ -197,6 +207,12 @@ class FileSystem:
         if stat.S_ISDIR(info.st_mode):
             return "folder"
         return "file" if stat.S_ISREG(info.st_mode) else "other"
+
+    def mode(self, path: Path) -> int:
+        """The permission bits of ``path`` itself (a link is not followed)."""
+        self._trim()
+        folder, name = self._locate(path)
+        return stat.S_IMODE(os.stat(name, dir_fd=folder, follow_symlinks=False).st_mode)
 
     def read(self, path: Path) -> bytes:
         self._trim()

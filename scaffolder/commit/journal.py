@@ -5,6 +5,11 @@ whole (temp file, rename, folder synced). Recovery acts on what a journal says, 
 journal may have been damaged or planted (a cloned repository can hold one), so reading one
 applies the same rules the commit used to write it, and then checks the tree: every folder
 it leads through must be a real folder of the destination, never a symlink.
+
+Version 3 adds deletions (an update removes files): an entry's ``action`` is ``write`` or
+``delete`` (a file kept in ``backups/`` like an overwritten one, then removed), and
+``removed_dirs`` lists the folders the deletions leave empty, removed at commit and made
+again by a rollback. A version 2 journal (no deletions) is read by version 2's rules.
 """
 
 from __future__ import annotations
@@ -22,10 +27,14 @@ from scaffolder.errors import ScaffoldError
 from scaffolder.paths import RECORD, RESERVED, confine
 
 JOURNAL_FILE = "journal.json"
-VERSION = 2
+VERSION = 3
+_READABLE = (2, VERSION)  # a journal left by the previous version is still recovered
 _ID = re.compile(r"^[0-9a-f]{12}$")
 _BACKUP = re.compile(r"^backups/[0-9]+$")
-_ENTRY_FIELDS = {"path", "existed", "temp", "backup", "mode"}
+_V2_ENTRY_FIELDS = {"path", "existed", "temp", "backup", "mode"}
+_ENTRY_FIELDS = {*_V2_ENTRY_FIELDS, "action"}
+_REMOVED_DIR_FIELDS = {"path", "mode"}
+WRITE, DELETE = "write", "delete"
 
 
 class JournalState(enum.Enum):
@@ -45,6 +54,15 @@ class Entry:
     temp: str
     backup: str | None = None
     mode: int = 0o644
+    action: str = WRITE  # or DELETE: the file is kept in ``backup``, then removed
+
+
+@dataclass(frozen=True)
+class RemovedDir:
+    """A folder the deletions left empty, removed at commit: its mode, to make it again."""
+
+    path: str
+    mode: int
 
 
 def temp_name(path: PurePosixPath, journal_id: str) -> PurePosixPath:
@@ -61,6 +79,7 @@ class Journal:
     entries: list[Entry] = field(default_factory=list)
     created_dirs: list[str] = field(default_factory=list)  # destination-relative, outermost first
     state: JournalState = JournalState.PREPARING
+    removed_dirs: list[RemovedDir] = field(default_factory=list)  # innermost first
 
     @property
     def folder(self) -> Path:
@@ -78,13 +97,15 @@ class Journal:
             "pid": os.getpid(),
             "entries": [vars(entry) for entry in self.entries],
             "created_dirs": self.created_dirs,
+            "removed_dirs": [vars(removed) for removed in self.removed_dirs],
         }
 
     @classmethod
     def from_json(cls, destination: Path, data: Any) -> Journal:
         """The journal in ``data``, if a commit could have written it; else UntrustedJournal."""
-        if not isinstance(data, dict) or data.get("version") != VERSION:
-            raise UntrustedJournal(f"not a version {VERSION} journal")
+        version = data.get("version") if isinstance(data, dict) else None
+        if not isinstance(data, dict) or type(version) is not int or version not in _READABLE:
+            raise UntrustedJournal(f"not a version {' or '.join(map(str, _READABLE))} journal")
         journal_id, entries, created = data.get("id"), data.get("entries"), data.get("created_dirs")
         if not isinstance(journal_id, str) or not _ID.match(journal_id):
             raise UntrustedJournal(f"its id {journal_id!r} is not one a commit makes")
@@ -94,18 +115,48 @@ class Journal:
             state = JournalState(data.get("state"))
         except ValueError:
             raise UntrustedJournal(f"unknown state {data.get('state')!r}") from None
-        journal = cls(journal_id, destination, [_entry(e, journal_id) for e in entries], [], state)
+        read = [_entry(e, journal_id, version, state) for e in entries]
+        journal = cls(journal_id, destination, read, [], state)
         own = {".", RESERVED.as_posix(), f"{RESERVED.as_posix()}/{journal_id}"}
         for relative in created:
             if relative not in own and not (isinstance(relative, str) and _confined(relative)):
                 raise UntrustedJournal(f"created folder {relative!r} is not in the destination")
             journal.created_dirs.append(relative)
+        if version == VERSION or "removed_dirs" in data:
+            journal.removed_dirs = _removed_dirs(data.get("removed_dirs"), read)
         return journal
 
 
-def _entry(data: Any, journal_id: str) -> Entry:
-    if not isinstance(data, dict) or set(data) != _ENTRY_FIELDS:
-        raise UntrustedJournal(f"entry {data!r} does not have the fields {sorted(_ENTRY_FIELDS)}")
+def _removed_dirs(data: Any, entries: list[Entry]) -> list[RemovedDir]:
+    """Only folders that held a file the commit deletes, innermost first."""
+    if not isinstance(data, list):
+        raise UntrustedJournal("it has no list of removed folders")
+    deleted = [PurePosixPath(e.path) for e in entries if e.action == DELETE]
+    held = {parent.as_posix() for path in deleted for parent in path.parents}
+    removed = []
+    for item in data:
+        if not isinstance(item, dict) or set(item) != _REMOVED_DIR_FIELDS:
+            raise UntrustedJournal(f"removed folder {item!r} is not a path and a mode")
+        path, mode = item["path"], item["mode"]
+        if not (isinstance(path, str) and _confined(path) and path in held):
+            raise UntrustedJournal(f"removed folder {path!r} held no file the commit deletes")
+        if not _valid_mode(mode):
+            raise UntrustedJournal(f"removed folder {path!r} has the unexpected mode {mode!r}")
+        removed.append(RemovedDir(path, mode))
+    depths = [r.path.count("/") for r in removed]
+    if depths != sorted(depths, reverse=True):
+        raise UntrustedJournal("its removed folders are not listed innermost first")
+    return removed
+
+
+def _valid_mode(mode: Any) -> bool:
+    return isinstance(mode, int) and not isinstance(mode, bool) and 0 <= mode <= 0o7777
+
+
+def _entry(data: Any, journal_id: str, version: int, state: JournalState) -> Entry:
+    fields = _ENTRY_FIELDS if version == VERSION else _V2_ENTRY_FIELDS
+    if not isinstance(data, dict) or set(data) != fields:
+        raise UntrustedJournal(f"entry {data!r} does not have the fields {sorted(fields)}")
     path = data["path"]
     if not isinstance(path, str) or not (_confined(path) or path == RECORD.as_posix()):
         raise UntrustedJournal(f"entry {path!r} is not a destination-relative path")
@@ -117,9 +168,18 @@ def _entry(data: Any, journal_id: str) -> Entry:
     if not isinstance(data["existed"], bool):
         raise UntrustedJournal(f"entry {path!r} has no valid 'existed'")
     mode = data["mode"]
-    if not isinstance(mode, int) or isinstance(mode, bool) or not 0 <= mode <= 0o7777:
+    if not _valid_mode(mode):
         raise UntrustedJournal(f"entry {path!r} has the unexpected mode {mode!r}")
-    return Entry(path, data["existed"], data["temp"], backup, mode)
+    action = data.get("action", WRITE)
+    if action not in (WRITE, DELETE):
+        raise UntrustedJournal(f"entry {path!r} has the unknown action {action!r}")
+    if action == DELETE:
+        # a commit deletes only a file that is there, and only once it is kept in backups/
+        if path == RECORD.as_posix() or data["existed"] is not True:
+            raise UntrustedJournal(f"entry {path!r} deletes a file a commit cannot delete")
+        if backup is None and state is not JournalState.PREPARING:
+            raise UntrustedJournal(f"entry {path!r} deletes a file without keeping it")
+    return Entry(path, data["existed"], data["temp"], backup, mode, action)
 
 
 def _confined(path: str) -> bool:
@@ -137,6 +197,9 @@ def inspect(journal: Journal, fs: FileSystem) -> None:
     for folder in _folders_on_the_way(journal):
         if fs.kind(journal.path(folder)) not in ("folder", None):
             raise UntrustedJournal(f"{folder} is not a folder (a symlink?)")
+    for removed in journal.removed_dirs:
+        if fs.kind(journal.path(removed.path)) not in ("folder", None):
+            raise UntrustedJournal(f"removed folder {removed.path} is not a folder (a symlink?)")
     for entry in journal.entries:
         for relative in (entry.path, entry.temp):
             if fs.kind(journal.path(relative)) not in ("file", "symlink", None):

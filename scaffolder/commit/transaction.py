@@ -9,7 +9,8 @@ A commit keeps a journal under ``<destination>/.scaffold/journal/<id>/``:
    ones over them, so the old bytes are never written again), else as copies. Then the free
    space is checked against what the commit still has to write.
 3. ``prepared``: files are written, each to a temp file beside its target and renamed over
-   it; the folders are synced.
+   it; the files an update deletes (kept in ``backups/`` like overwritten ones) are removed,
+   and then the folders that leaves empty; the folders are synced.
 4. ``committed``: the commit point, itself durable. The journal is then removed.
 
 An error or Ctrl-C before the commit point rolls back at once; a process killed mid-commit
@@ -26,17 +27,19 @@ import errno
 import json
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import NoReturn
 
 from scaffolder.commit.files import FileSystem
 from scaffolder.commit.journal import (
+    DELETE,
     JOURNAL_FILE,
     Entry,
     Journal,
     JournalState,
+    RemovedDir,
     temp_name,
 )
 from scaffolder.commit.undo import (
@@ -57,6 +60,7 @@ _BLOCK = 4096  # what a file or folder costs on disk at least
 class CommitResult:
     transaction: str | None
     written: tuple[PurePosixPath, ...] = ()
+    deleted: tuple[PurePosixPath, ...] = ()
 
 
 class Transaction:
@@ -92,7 +96,7 @@ class Transaction:
                     except OSError as failed:
                         raise _unfinished(journal, failed) from exc
                     _reraise(exc, self.plan)
-            return _finish(journal, self._writes, fs)
+            return _finish(journal, (*self._writes, *self.plan.deletes), fs)
         finally:
             fs.close()
 
@@ -110,15 +114,16 @@ class Transaction:
 
 
 def write(plan: Plan, fs: FileSystem | None = None) -> Transaction:
-    """Write every file the plan creates or overwrites, keeping the journal open."""
+    """Write every file the plan creates or overwrites, and remove those it deletes,
+    keeping the journal open."""
     fs = FileSystem() if fs is None else fs
-    writes = plan.writes
-    if not writes:
+    writes, deletes = plan.writes, plan.deletes
+    if not writes and not deletes:
         return Transaction(plan, fs=fs)
     journal = Journal(id=uuid.uuid4().hex[:12], destination=Path(plan.destination))
     fs.anchor(journal.destination)
     try:
-        folders = _prepare(journal, writes, fs)
+        folders = _prepare(journal, writes, deletes, fs)
         _apply(journal, writes, folders, fs)
     except BaseException as exc:
         try:
@@ -132,7 +137,8 @@ def write(plan: Plan, fs: FileSystem | None = None) -> Transaction:
 
 
 def commit(plan: Plan, fs: FileSystem | None = None) -> CommitResult:
-    """Write every file the plan creates or overwrites, atomically."""
+    """Write every file the plan creates or overwrites (and remove those it deletes),
+    atomically."""
     return write(plan, fs).finish()
 
 
@@ -161,16 +167,23 @@ def _unfinished(journal: Journal, exc: OSError) -> CommitError:
     )
 
 
-def _finish(journal: Journal, writes: tuple[PlannedFile, ...], fs: FileSystem) -> CommitResult:
+def _finish(journal: Journal, changed: Sequence[PlannedFile], fs: FileSystem) -> CommitResult:
     """Clean up after the commit point. The files are written whatever happens here: an
     error or Ctrl-C only leaves the journal behind, and the next run finishes it."""
     with contextlib.suppress(OSError, KeyboardInterrupt):
         discard(journal, fs)
         remove_empty_dirs(journal, JOURNAL_DIRS, fs)
-    return CommitResult(journal.id, tuple(f.path for f in writes))
+    written = tuple(f.path for f in changed if f.status.writes)
+    deleted = tuple(f.path for f in changed if not f.status.writes)
+    return CommitResult(journal.id, written, deleted)
 
 
-def _prepare(journal: Journal, writes: tuple[PlannedFile, ...], fs: FileSystem) -> list[Path]:
+def _prepare(
+    journal: Journal,
+    writes: tuple[PlannedFile, ...],
+    deletes: tuple[PlannedFile, ...],
+    fs: FileSystem,
+) -> list[Path]:
     """Write the journal and the backups; return the folders the targets still need."""
     destination = journal.destination
     for folder in _missing_dirs(destination, [journal.folder]):
@@ -186,6 +199,10 @@ def _prepare(journal: Journal, writes: tuple[PlannedFile, ...], fs: FileSystem) 
                 mode=planned.file.mode,
             )
         )
+    for planned in deletes:
+        path = planned.path.as_posix()
+        temp = temp_name(planned.path, journal.id).as_posix()
+        journal.entries.append(Entry(path, True, temp, mode=planned.file.mode, action=DELETE))
     _save(journal, fs, JournalState.PREPARING)
     if any(entry.existed for entry in journal.entries):
         fs.make_dir(journal.folder / "backups")
@@ -199,9 +216,30 @@ def _prepare(journal: Journal, writes: tuple[PlannedFile, ...], fs: FileSystem) 
     parents = [destination.joinpath(*p.path.parts).parent for p in writes]
     folders = list(_missing_dirs(destination, parents))
     journal.created_dirs.extend(_relative(folder, destination) for folder in folders)
+    journal.removed_dirs = _emptied(journal, fs)
     _reserve(journal, writes, len(folders))
     _save(journal, fs, JournalState.PREPARED)
     return folders
+
+
+def _emptied(journal: Journal, fs: FileSystem) -> list[RemovedDir]:
+    """The folders the deletions leave empty, innermost first: all they hold is files the
+    commit deletes and such folders, and no file the commit writes goes into them."""
+    deleted = {entry.path for entry in journal.entries if entry.action == DELETE}
+    written = {entry.path for entry in journal.entries if entry.action != DELETE}
+    kept = {p.as_posix() for path in written for p in PurePosixPath(path).parents}
+    candidates = {p.as_posix() for path in deleted for p in PurePosixPath(path).parents}
+    emptied: set[str] = set()
+    removed = []
+    for folder in sorted(candidates - kept - {"."}, key=lambda f: (-f.count("/"), f)):
+        path = journal.path(folder)
+        if fs.kind(path) != "folder":
+            continue
+        inside = (f"{folder}/{name}" for name in fs.names(path))
+        if all(child in deleted or child in emptied for child in inside):
+            emptied.add(folder)
+            removed.append(RemovedDir(folder, fs.mode(path)))
+    return removed
 
 
 def _reserve(journal: Journal, writes: tuple[PlannedFile, ...], folders: int) -> None:
@@ -238,13 +276,26 @@ def _apply(
     for folder in folders:
         fs.make_dir(folder)
     synced: dict[Path, None] = {folder.parent: None for folder in folders}
-    for planned, entry in zip(writes, journal.entries, strict=True):
+    for planned, entry in zip(writes, journal.entries[: len(writes)], strict=True):
         temp, target = journal.path(entry.temp), journal.path(entry.path)
         fs.write(temp, planned.file.content, planned.file.mode)
         fs.replace(temp, target)
         synced[target.parent] = None
-    for folder in synced:  # the renames, and the new folders, survive a power cut
-        fs.sync_dir(folder)
+    for entry in journal.entries[len(writes) :]:  # the deletions, kept in backups/
+        target = journal.path(entry.path)
+        fs.remove(target)
+        synced[target.parent] = None
+    for removed in journal.removed_dirs:  # innermost first
+        folder = journal.path(removed.path)
+        try:
+            fs.remove_dir(folder)
+        except OSError as exc:  # not empty after all (something came into it): it stays
+            if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOENT):
+                raise
+        synced[folder.parent] = None
+    for folder in synced:  # the renames, removals and new folders survive a power cut
+        if fs.kind(folder) == "folder":
+            fs.sync_dir(folder)
 
 
 def _save(journal: Journal, fs: FileSystem, state: JournalState) -> None:

@@ -1,6 +1,7 @@
-"""Undoing a commit from its journal: backups renamed back, what the run created removed
-(folders only when empty), the journal discarded. Writes nothing, and is idempotent: the
-rollback of a failed run and the recovery of a killed one are the same steps.
+"""Undoing a commit from its journal: the folders its deletions removed made again, backups
+renamed back (overwritten and deleted files alike), what the run created removed (folders
+only when empty), the journal discarded. Writes no file, and is idempotent: the rollback of
+a failed run and the recovery of a killed one are the same steps.
 """
 
 from __future__ import annotations
@@ -29,6 +30,11 @@ def rollback(journal: Journal, fs: FileSystem) -> Rollback:
     """Put back what the journal says was there; safe to run more than once. Writes
     nothing: backups are renamed back."""
     if journal.state is JournalState.PREPARED:
+        for removed in reversed(journal.removed_dirs):  # outermost first
+            folder = journal.path(removed.path)
+            if fs.kind(folder) is None:
+                fs.make_dir(folder)
+            fs.set_mode(folder, removed.mode)
         for entry in journal.entries:
             target, temp = journal.path(entry.path), journal.path(entry.temp)
             remove_if_present(temp, fs)

@@ -15,19 +15,20 @@ is planned and committed too); without it the run says which it left out. Jinja 
 
 from __future__ import annotations
 
+import contextlib
 import difflib
-import os
 import shutil
-import stat
 import tempfile
 import weakref
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from scaffolder.blueprint import Blueprint, Check, Origin, SourceProblem, Staged, parse_check
 from scaffolder.errors import BlueprintError, TemplateError
+from scaffolder.sources.git import Checkout, checkout_at, copier_url
+from scaffolder.sources.staging import read_tree, stdout_to_stderr
 
 if TYPE_CHECKING:
     from copier._main import Worker
@@ -55,18 +56,23 @@ def load_copier(
     from copier.errors import CopierError
 
     where = next(root / name for name in MANIFESTS if (root / name).is_file())
-    template = Template(url=reference or str(root))
+    checkout = checkout_at(root)
+    template = _template(Template, root, reference, checkout)
     try:
         config, questions = template.config_data, template.questions_data
         template_root = template.local_abspath / template.subdirectory
+        if checkout is not None:  # what needs git, read before the checkout hides .git
+            for needs_git in ("commit", "commit_hash", "version", "git_index_modes"):
+                getattr(template, needs_git)
     except (CopierError, OSError, ValueError, TypeError) as exc:  # its own checks of copier.yml
         raise BlueprintError(f"{where}: not a Copier template Copier can read: {exc}") from exc
     source = CopierSource(template, reference or str(root))
     weakref.finalize(source, template._cleanup)
     scaffold = _scaffold_section(config.get("scaffold"), where)
+    described = f"in {root}" if checkout is None else f"{reference} at {template.commit}"
     return Blueprint(
         name=str(scaffold.get("name") or root.resolve().name),
-        description=str(scaffold.get("description") or f"the Copier template in {root}"),
+        description=str(scaffold.get("description") or f"the Copier template {described}"),
         root=root,
         variables=MappingProxyType(source.schema(questions)),
         pattern=scaffold.get("pattern"),
@@ -76,6 +82,24 @@ def load_copier(
         source=source,
         template_root=template_root,
     )
+
+
+def _template(
+    template_class: type[Template], root: Path, reference: str | None, checkout: Checkout | None
+) -> Template:
+    """Copier's template, never cloned by Copier itself: a folder is read as it is (for
+    `scaffold list`, even a git repository); a git source comes checked out once per run
+    (:mod:`scaffolder.sources.git`) and is recorded as Copier records it (``_src_path`` as
+    typed, ``_commit`` the description of the commit checked out)."""
+    if checkout is None:
+        template = template_class(url=reference or str(root))
+        template.__dict__["vcs"] = None
+        return template
+    template = template_class(url=copier_url(reference or checkout.url), ref=checkout.vcs_ref)
+    template.__dict__.update(
+        vcs="git", url_expanded=checkout.url, local_abspath=checkout.path.resolve()
+    )
+    return template
 
 
 def _scaffold_section(section: Any, where: Path) -> Mapping[str, Any]:
@@ -110,6 +134,7 @@ class CopierSource:
         self._template = template
         self._reference = reference
         self.secrets = frozenset(template.secret_questions)
+        self._jinja: Any = None  # one Jinja environment for every item (see _worker)
 
     def _worker(self, data: Mapping[str, Any], destination: Path, trust: bool) -> Worker:
         from copier._main import Worker
@@ -117,6 +142,7 @@ class CopierSource:
 
         worker = Worker(
             src_path=self._reference,
+            vcs_ref=self._template.ref,  # `_copier_conf.vcs_ref`, as `copier copy` gives it
             dst_path=destination,
             data=dict(data),
             defaults=True,
@@ -129,25 +155,32 @@ class CopierSource:
             settings=SettingsModel(),
         )
         worker.__dict__["template"] = self._template  # loaded (and cloned) once per run
+        # Copier's environment depends on the template only; one for all items compiles each
+        # templated name and file once per run instead of once per item. Items render one
+        # after another, as within one Copier run.
+        if self._jinja is None:
+            self._jinja = _compiling_once(worker.jinja_env)
+        worker.__dict__["jinja_env"] = self._jinja
         return worker
 
-    def _questions(self, worker: Worker) -> list[tuple[str, Question]]:
+    def _questions(self, worker: Worker) -> Iterator[tuple[str, Question]]:
+        """Each question in order, made when it is reached: its context (for templated
+        defaults, ``when`` and validators) holds the answers given before it."""
         from copier._user_data import Question
 
-        return [
-            (
+        for name, details in self._template.questions_data.items():
+            context = worker._render_context()
+            yield (
                 name,
                 Question(
                     answers=worker.answers,
-                    context=worker._render_context(),
+                    context=context,
                     jinja_env=worker.jinja_env,
                     settings=worker.settings,
                     var_name=name,
                     **details,
                 ),
             )
-            for name, details in self._template.questions_data.items()
-        ]
 
     def schema(self, questions: Mapping[str, Any]) -> dict[str, Any]:
         """A JSON Schema of the questions, for `scaffold show`, prompts and typing `--set`
@@ -234,10 +267,14 @@ class CopierSource:
         try:
             # Copier sees the destination's name (`_folder_name`): the staging folder has it
             destination = staging / folder_name
-            with self._worker(values, destination, trust) as worker:
-                worker.run_copy()
+            printing = stdout_to_stderr() if trust else contextlib.nullcontext()
+            with self._worker(values, destination, trust) as worker, printing:
+                worker.run_copy()  # its tasks (trusted) print to stderr: stdout may be --json
+                files = read_tree(destination, self._reference, "Copier")
+                # `_skip_if_exists`: a file the destination already has is kept as it is
+                keep = frozenset(path for path in files if worker.match_skip(Path(path)))
             skipped = () if trust else tuple(_describe(task.cmd) for task in self._template.tasks)
-            return Staged(MappingProxyType(_read_tree(destination, self._reference)), skipped)
+            return Staged(MappingProxyType(files), skipped, keep)
         except UnsafeTemplateError as exc:
             raise BlueprintError(
                 f"{self._reference}: the Copier template loads its own code ({exc}). "
@@ -253,6 +290,23 @@ class CopierSource:
             raise TemplateError(f"{self._reference}: Copier: {exc}") from exc
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def _compiling_once(env: Any) -> Any:
+    """``env`` with ``from_string`` remembering what it compiled (Copier renders every path
+    and templated setting through it; ``get_template`` already caches files)."""
+    compile_string = env.from_string
+    compiled: dict[str, Any] = {}
+
+    def from_string(source: Any, globals: Any = None, template_class: Any = None) -> Any:
+        if globals is not None or template_class is not None or not isinstance(source, str):
+            return compile_string(source, globals, template_class)
+        if source not in compiled:
+            compiled[source] = compile_string(source)
+        return compiled[source]
+
+    env.from_string = from_string
+    return env
 
 
 def _type_of(default: Any) -> str:
@@ -287,23 +341,3 @@ def _problem(name: str, exc: Exception) -> SourceProblem:
 
 def _describe(command: Any) -> str:
     return command if isinstance(command, str) else " ".join(map(str, command))
-
-
-def _read_tree(root: Path, reference: str) -> dict[str, tuple[bytes, int]]:
-    """Every file Copier wrote, by destination-relative path, with its mode."""
-    files: dict[str, tuple[bytes, int]] = {}
-    for folder, folders, names in os.walk(root):
-        for name in folders + names:
-            path = Path(folder, name)
-            info = path.lstat()
-            relative = path.relative_to(root).as_posix()
-            if stat.S_ISDIR(info.st_mode):
-                continue  # walked into; an empty one is not planned (yet)
-            if not stat.S_ISREG(info.st_mode):
-                raise TemplateError(
-                    f"{reference}: Copier rendered {relative}, which is not a regular file "
-                    "(a symlink?); scaffolder does not plan those yet. Remove it from the "
-                    "template, or use `copier copy` for this template."
-                )
-            files[relative] = (path.read_bytes(), stat.S_IMODE(info.st_mode))
-    return files
