@@ -154,14 +154,21 @@ class Workspaces:
         command = self.command(scenario)
         key = (scenario.start, command)
         if key not in self._references:
-            workspace = self.start(scenario.start, self.root / f"ref-{len(self._references)}")
-            result, window = run_timing_journal(command, workspace, workspace / DEST)
-            assert result.returncode == 0, result.output
-            assert window > 0, f"the run kept no journal\n{result.output}"
-            tree = snapshot(workspace)
-            # a clean run leaves its files and its record, nothing else of scaffolder's
-            assert scaffold_files(tree, DEST) == [RECORD], scaffold_files(tree, DEST)
-            self._references[key] = Reference(tree, window)
+            # two clean runs, the shorter journal window: a first run on a cold machine can
+            # take much longer, and kills aimed by it would all land after the commit
+            windows, trees = [], []
+            for attempt in range(2):
+                folder = self.root / f"ref-{len(self._references)}-{attempt}"
+                workspace = self.start(scenario.start, folder)
+                result, window = run_timing_journal(command, workspace, workspace / DEST)
+                assert result.returncode == 0, result.output
+                assert window > 0, f"the run kept no journal\n{result.output}"
+                windows.append(window)
+                trees.append(snapshot(workspace))
+                # a clean run leaves its files and its record, nothing else of scaffolder's
+                assert scaffold_files(trees[-1], DEST) == [RECORD], scaffold_files(trees[-1], DEST)
+            assert trees[0] == trees[1]  # the same command on the same tree: the same result
+            self._references[key] = Reference(trees[0], min(windows))
         return self._references[key]
 
 
