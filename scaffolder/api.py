@@ -46,16 +46,10 @@ def new(
     """
     if not isinstance(blueprint, Blueprint):
         blueprint = resolve_blueprint(blueprint, search, vcs_ref)
-    options = Options(
-        out=Path(out),
-        dry_run=dry_run,
-        on_conflict=conflict_policy(on_conflict),
-        check=check,
-        keep_failed=keep_failed,
-        trust=trust,
-        wait=wait,
-        on_wait=on_wait,
-    )
+    options = _run_options(
+        out, on_conflict, dry_run=dry_run, check=check, keep_failed=keep_failed, trust=trust,
+        wait=wait, on_wait=on_wait,
+    )  # fmt: skip
     return run_one(blueprint, dict(values or {}), options)
 
 
@@ -87,18 +81,10 @@ def run(
         raise UsageError(f"--batch-size {batch_size}: give a whole number of at least 1.")
     if jobs is not None and jobs < 1:
         raise UsageError(f"--jobs {jobs}: give a whole number of at least 1.")
-    options = Options(
-        out=Path(out),
-        dry_run=dry_run,
-        on_conflict=conflict_policy(on_conflict),
-        batch_size=batch_size,
-        jobs=jobs or os.cpu_count() or 1,
-        check=check,
-        keep_failed=keep_failed,
-        trust=trust,
-        wait=wait,
-        on_wait=on_wait,
-    )
+    options = _run_options(
+        out, on_conflict, dry_run=dry_run, batch_size=batch_size, jobs=jobs or os.cpu_count() or 1,
+        check=check, keep_failed=keep_failed, trust=trust, wait=wait, on_wait=on_wait,
+    )  # fmt: skip
     return run_items(
         load_items_file(items_file), options, search=search, on_batch=on_batch, vcs_ref=vcs_ref
     )
@@ -147,15 +133,11 @@ def update(
     """
     if conflict not in ("inline", "rej"):
         raise UsageError(f"--conflict {conflict!r}: choose inline or rej.")
-    options = Options(
-        dry_run=dry_run,
-        on_conflict=conflict_policy(on_conflict),
-        check=check,
-        keep_failed=keep_failed,
-        trust=trust,
-        wait=wait,
-        on_wait=on_wait,
-    )
+    # `out`: the destinations' common folder replaces it
+    options = _run_options(
+        ".", on_conflict, dry_run=dry_run, check=check, keep_failed=keep_failed, trust=trust,
+        wait=wait, on_wait=on_wait,
+    )  # fmt: skip
     folders = [Path(d) for d in destinations] or [Path(".")]
     return run_update(
         folders, options, vcs_ref=vcs_ref, conflict=conflict, answers_file=answers_file
@@ -207,6 +189,11 @@ def blueprints(search: SearchPath | None = None) -> list[Blueprint]:
 def catalog(search: SearchPath | None = None) -> Catalog:
     """The blueprints found, with the errors of those that failed to load."""
     return scan(search)
+
+
+def _run_options(out: str | Path, on_conflict: ConflictPolicy | str, **settings: Any) -> Options:
+    """The options of a run that writes: ``out`` and ``on_conflict`` as callers give them."""
+    return Options(out=Path(out), on_conflict=conflict_policy(on_conflict), **settings)
 
 
 def conflict_policy(value: ConflictPolicy | str) -> ConflictPolicy:

@@ -84,7 +84,6 @@ class Staged:
 
     files: Mapping[str, tuple[bytes, int]]
     skipped: tuple[str, ...] = ()
-    keep_existing: frozenset[str] = frozenset()  # paths planned only where there is no file
 
 
 class TemplateSource(Protocol):

@@ -271,10 +271,8 @@ class CopierSource:
             with self._worker(values, destination, trust) as worker, printing:
                 worker.run_copy()  # its tasks (trusted) print to stderr: stdout may be --json
                 files = read_tree(destination, self._reference, "Copier")
-                # `_skip_if_exists`: a file the destination already has is kept as it is
-                keep = frozenset(path for path in files if worker.match_skip(Path(path)))
             skipped = () if trust else tuple(_describe(task.cmd) for task in self._template.tasks)
-            return Staged(MappingProxyType(files), skipped, keep)
+            return Staged(MappingProxyType(files), skipped)
         except UnsafeTemplateError as exc:
             raise BlueprintError(
                 f"{self._reference}: the Copier template loads its own code ({exc}). "
