@@ -16,6 +16,7 @@ from typing import Any
 
 from scaffolder.blueprint import Blueprint, Origin, is_blueprint_dir
 from scaffolder.catalog import SearchPath, resolve_blueprint
+from scaffolder.changes import ChangeSet, RenderedFile
 from scaffolder.checks import CheckResult, CheckStatus, PhaseChecks, Target
 from scaffolder.checks import prepare as prepare_checks
 from scaffolder.checks import run as run_checks
@@ -35,7 +36,7 @@ from scaffolder.itemsfile import ItemsFile, Phase
 from scaffolder.paths import RESERVED, confine
 from scaffolder.plan import ConflictPolicy, FileStatus, plan, plan_update, with_records
 from scaffolder.record import RecordedPhase, read_record, record_file
-from scaffolder.render import BatchDone, ChangeSet, RenderedFile, render_batches
+from scaffolder.render import BatchDone, render_batches
 from scaffolder.report import PhaseRun, Report, build_report, check_report
 from scaffolder.resources import data_dir
 from scaffolder.sources import load_git, load_source

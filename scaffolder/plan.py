@@ -16,9 +16,9 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from scaffolder.changes import ChangeSet, RenderedFile
 from scaffolder.errors import ConfinementError, ScaffoldError
 from scaffolder.paths import TEMP_NAME_EXTRA
-from scaffolder.render import ChangeSet, RenderedFile
 
 # The longest path the system takes, with its final NUL: a file's temporary
 # name (its absolute path + TEMP_NAME_EXTRA bytes) must fit.

@@ -17,9 +17,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from scaffolder.blueprint import Blueprint, Origin
+from scaffolder.changes import RenderedFile
 from scaffolder.errors import ScaffoldError
 from scaffolder.paths import RECORD
-from scaffolder.render import RenderedFile
 from scaffolder.sources.git import GitRef, git_ref
 from scaffolder.variables import Item
 

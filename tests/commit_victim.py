@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from scaffolder.blueprint import Blueprint, load_blueprint
+from scaffolder.changes import ChangeSet
 from scaffolder.commit import FileSystem, commit
 from scaffolder.plan import ConflictPolicy, Plan, plan
-from scaffolder.render import ChangeSet, Renderer
+from scaffolder.render import Renderer
 from scaffolder.variables import validate_item
 
 OPERATIONS = ("make_dir", "write", "backup", "copy", "replace", "remove", "remove_dir", "sync_dir")

@@ -26,10 +26,10 @@ from typing import Any
 import pytest
 
 from scaffolder.blueprint import Blueprint
+from scaffolder.changes import ChangeSet
 from scaffolder.commit import JOURNAL_FILE, CommitResult, commit, recover
 from scaffolder.errors import CommitError
 from scaffolder.plan import FileStatus, Plan
-from scaffolder.render import ChangeSet
 from tests.commit_victim import CountingFileSystem, build_plan, render
 from tests.conftest import build_file_tree, snapshot
 

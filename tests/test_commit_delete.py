@@ -22,10 +22,10 @@ from typing import Any
 
 import pytest
 
+from scaffolder.changes import ChangeSet, RenderedFile
 from scaffolder.commit import JOURNAL_FILE, commit, recover, write
 from scaffolder.errors import CommitError
 from scaffolder.plan import ConflictPolicy, FileStatus, Plan, plan_update
-from scaffolder.render import ChangeSet, RenderedFile
 from tests.commit_victim import KillingFileSystem
 from tests.conftest import build_file_tree, snapshot
 from tests.e2e_helpers import assert_tree, kill_after_journal, no_traceback, run, run_timing_journal

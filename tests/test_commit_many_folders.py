@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
+from scaffolder.changes import ChangeSet
 from scaffolder.commit import commit
 from scaffolder.commit.files import OPEN_FOLDERS
 from scaffolder.errors import CommitError
 from scaffolder.plan import ConflictPolicy, plan
-from scaffolder.render import ChangeSet, Renderer
+from scaffolder.render import Renderer
 from scaffolder.variables import validate_item
 from tests.commit_victim import CountingFileSystem
 from tests.conftest import MakeBlueprint, build_file_tree, snapshot

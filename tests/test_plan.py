@@ -3,9 +3,10 @@ from pathlib import Path
 
 import pytest
 
+from scaffolder.changes import ChangeSet
 from scaffolder.errors import ConfinementError, ScaffoldError
 from scaffolder.plan import ConflictPolicy, FileStatus, plan
-from scaffolder.render import ChangeSet, Renderer
+from scaffolder.render import Renderer
 from scaffolder.variables import validate_item
 from tests.conftest import build_file_tree, snapshot
 

@@ -3,9 +3,10 @@ from pathlib import Path, PurePosixPath
 
 import pytest
 
+from scaffolder.changes import ChangeSet
 from scaffolder.errors import ConfinementError, ScaffoldError, TemplateError
 from scaffolder.paths import confine
-from scaffolder.render import ChangeSet, Renderer
+from scaffolder.render import Renderer
 from scaffolder.variables import validate_item
 
 VARIABLES = {
