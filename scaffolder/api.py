@@ -12,8 +12,17 @@ from scaffolder.blueprint import Blueprint
 from scaffolder.catalog import Catalog, SearchPath, find_blueprints, resolve_blueprint, scan
 from scaffolder.commit import Holder
 from scaffolder.errors import BlueprintError, UsageError
+from scaffolder.history import History
 from scaffolder.itemsfile import load_items_file
-from scaffolder.pipeline import Options, check_last_run, run_items, run_one, run_update
+from scaffolder.pipeline import (
+    Options,
+    check_last_run,
+    list_history,
+    run_items,
+    run_one,
+    run_undo,
+    run_update,
+)
 from scaffolder.plan import ConflictPolicy
 from scaffolder.render import BatchDone
 from scaffolder.report import Report
@@ -33,12 +42,15 @@ def new(
     wait: bool = True,
     on_wait: Callable[[Holder], None] | None = None,
     vcs_ref: str | None = None,
+    python: str | Path | None = None,
 ) -> Report:
     """Render one blueprint once, then run its checks (rolled back if they fail).
 
     Another run holding ``out`` is waited for (``on_wait`` is told who it is), or with
     ``wait=False`` is a LockedError. ``vcs_ref`` is the tag, branch or commit of a git
-    source (``gh:owner/repo``, a URL, a local git repository).
+    source (``gh:owner/repo``, a URL, a local git repository). ``python`` is the interpreter
+    the checks use (``--python``); default: the ``VIRTUAL_ENV`` in effect, else a ``.venv``
+    or ``venv`` in ``out`` or a folder above it, else scaffold's own.
 
     >>> report = new("crud-endpoint", {"resource": "users"}, out="service")
     >>> report.exit_code
@@ -48,7 +60,7 @@ def new(
         blueprint = resolve_blueprint(blueprint, search, vcs_ref)
     options = _run_options(
         out, on_conflict, dry_run=dry_run, check=check, keep_failed=keep_failed, trust=trust,
-        wait=wait, on_wait=on_wait,
+        wait=wait, on_wait=on_wait, python=_python(python),
     )  # fmt: skip
     return run_one(blueprint, dict(values or {}), options)
 
@@ -69,6 +81,7 @@ def run(
     wait: bool = True,
     on_wait: Callable[[Holder], None] | None = None,
     vcs_ref: str | None = None,
+    python: str | Path | None = None,
 ) -> Report:
     """Render every item of an items file (one blueprint, or a plan of phases).
 
@@ -84,6 +97,7 @@ def run(
     options = _run_options(
         out, on_conflict, dry_run=dry_run, batch_size=batch_size, jobs=jobs or os.cpu_count() or 1,
         check=check, keep_failed=keep_failed, trust=trust, wait=wait, on_wait=on_wait,
+        python=_python(python),
     )  # fmt: skip
     return run_items(
         load_items_file(items_file), options, search=search, on_batch=on_batch, vcs_ref=vcs_ref
@@ -97,14 +111,16 @@ def check(
     jobs: int | None = None,
     wait: bool = True,
     on_wait: Callable[[Holder], None] | None = None,
+    python: str | Path | None = None,
 ) -> Report:
-    """Run the checks of the last run in ``out`` again."""
+    """Run the checks of the last run in ``out`` again (``python``: as in :func:`new`)."""
     options = Options(
         out=Path(out),
         trust=trust,
         jobs=jobs or os.cpu_count() or 1,
         wait=wait,
         on_wait=on_wait,
+        python=_python(python),
     )
     return check_last_run(Path(out), options)
 
@@ -122,12 +138,19 @@ def update(
     trust: bool = False,
     wait: bool = True,
     on_wait: Callable[[Holder], None] | None = None,
+    python: str | Path | None = None,
 ) -> Report:
-    """Bring projects made from Copier templates to a newer version of their template
-    (``vcs_ref``; default: the latest PEP 440 tag), by Copier's own update run in a staging
-    copy of each, all in one transaction rooted in their common folder. Copier's merge
-    conflicts (``conflict``: ``inline`` markers or ``rej`` files) are conflicts of the plan:
-    ``on_conflict`` decides (fail, the default, writes nothing).
+    """Bring projects to the newest version of what made them, all in one transaction
+    rooted in their common folder. A project made from a Copier template goes to a newer
+    version of it (``vcs_ref``; default: the latest PEP 440 tag) by Copier's own update, run
+    in a staging copy; Copier's merge conflicts (``conflict``: ``inline`` markers or ``rej``
+    files) are conflicts of the plan. A project made by native blueprints (its
+    ``.scaffold/last-run.json`` says which) has the items of its last run rendered again
+    with the blueprints as they are now (from git: ``vcs_ref``, else the ref asked for
+    then), merged three ways with what that run wrote: files you edited are ``merge``d,
+    and where your edits and the blueprint's changes overlap the file is a conflict. For
+    conflicts ``on_conflict`` decides: fail (the default) writes nothing; skip keeps your
+    version; overwrite takes Copier's result (markers included) or the blueprint's render.
 
     >>> report = update(["services/api", "services/web"], vcs_ref="v2")
     """
@@ -136,12 +159,43 @@ def update(
     # `out`: the destinations' common folder replaces it
     options = _run_options(
         ".", on_conflict, dry_run=dry_run, check=check, keep_failed=keep_failed, trust=trust,
-        wait=wait, on_wait=on_wait,
+        wait=wait, on_wait=on_wait, python=_python(python),
     )  # fmt: skip
     folders = [Path(d) for d in destinations] or [Path(".")]
     return run_update(
         folders, options, vcs_ref=vcs_ref, conflict=conflict, answers_file=answers_file
     )
+
+
+def undo(
+    out: str | Path = ".",
+    run: str | None = None,
+    *,
+    force: bool = False,
+    dry_run: bool = False,
+    wait: bool = True,
+    on_wait: Callable[[Holder], None] | None = None,
+) -> Report:
+    """Revert the newest run in ``out`` from its history: the files it created deleted, the
+    files it changed (or deleted) given back their old bytes and modes, in one atomic,
+    journaled commit. With ``run`` (an id from :func:`history`), go back to before that run:
+    it and every newer one are reverted together. A file changed since the run is a
+    conflict (nothing written, ``report.outcome`` is ``conflicted``) unless ``force``.
+
+    >>> undo("service").undone
+    ('3f9a1c2e',)
+    """
+    options = Options(out=Path(out), dry_run=dry_run, wait=wait, on_wait=on_wait)
+    return run_undo(Path(out), options, run, force=force)
+
+
+def history(
+    out: str | Path = ".", *, wait: bool = True, on_wait: Callable[[Holder], None] | None = None
+) -> History:
+    """The runs recorded in ``out``, oldest first: each one's id, time, blueprints, items
+    and the files it changed (with what they were before and after)."""
+    options = Options(out=Path(out), wait=wait, on_wait=on_wait)
+    return list_history(Path(out), options)
 
 
 def test_blueprint(
@@ -151,11 +205,13 @@ def test_blueprint(
     keep: str | Path | None = None,
     trust: bool = False,
     vcs_ref: str | None = None,
+    python: str | Path | None = None,
 ) -> list[Report]:
     """Render each of a blueprint's examples into a fresh folder and run its checks.
 
     One report per example, in order. The folders are temporary unless ``keep``
-    names a folder to render them in (``example-1``, ``example-2``, …).
+    names a folder to render them in (``example-1``, ``example-2``, …). ``python``: as in
+    :func:`new` (a temporary folder has no ``.venv``: give it, or activate one).
     """
     if not isinstance(blueprint, Blueprint):
         blueprint = resolve_blueprint(blueprint, search, vcs_ref)
@@ -175,7 +231,10 @@ def test_blueprint(
         for number, example in enumerate(blueprint.examples, start=1):
             # kept folders keep a failing example too: it is the one to look at
             options = Options(
-                out=base / f"example-{number}", trust=trust, keep_failed=keep is not None
+                out=base / f"example-{number}",
+                trust=trust,
+                keep_failed=keep is not None,
+                python=_python(python),
             )
             reports.append(run_one(blueprint, dict(example), options))
     return reports
@@ -194,6 +253,10 @@ def catalog(search: SearchPath | None = None) -> Catalog:
 def _run_options(out: str | Path, on_conflict: ConflictPolicy | str, **settings: Any) -> Options:
     """The options of a run that writes: ``out`` and ``on_conflict`` as callers give them."""
     return Options(out=Path(out), on_conflict=conflict_policy(on_conflict), **settings)
+
+
+def _python(given: str | Path | None) -> Path | None:
+    return None if given is None else Path(given)
 
 
 def conflict_policy(value: ConflictPolicy | str) -> ConflictPolicy:

@@ -21,6 +21,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from scaffolder.errors import BlueprintError
+from scaffolder.inject import Injection, parse_injections
 from scaffolder.resources import load_schema
 from scaffolder.yamlsource import SourceDocument, load_yaml
 
@@ -78,11 +79,25 @@ class SourceProblem:
 
 
 @dataclass(frozen=True)
-class Staged:
-    """What a template's own tool rendered for one item: destination-relative path ->
-    (bytes, mode), and what it left out (tasks it did not run, without --trust)."""
+class StagedFile:
+    """One path a template's own tool rendered: a file (bytes, mode), a symlink (``link``,
+    its target as written; no content) or an empty folder (``folder``). ``keep_existing``:
+    the template keeps the destination's own version when there is one (Copier's
+    ``_skip_if_exists``)."""
 
-    files: Mapping[str, tuple[bytes, int]]
+    content: bytes
+    mode: int
+    link: str | None = None
+    folder: bool = False
+    keep_existing: bool = False
+
+
+@dataclass(frozen=True)
+class Staged:
+    """What a template's own tool rendered for one item, by destination-relative path, and
+    what it left out (tasks it did not run, without --trust)."""
+
+    files: Mapping[str, StagedFile]
     skipped: tuple[str, ...] = ()
 
 
@@ -119,6 +134,8 @@ class Blueprint:
     origin: Origin = Origin.PATH
     source: TemplateSource | None = None  # None: a native blueprint, rendered by scaffolder
     template_root: Path | None = None  # where the templates are, when not ROOT/template
+    injections: tuple[Injection, ...] = ()  # snippets put into files (`inject:`)
+    skip_if_exists: tuple[str, ...] = ()  # rendered paths (globs) kept when already there
 
     @property
     def kind(self) -> str:
@@ -149,9 +166,11 @@ class Blueprint:
         ``pip install`` byte-compiles the ``.py`` files of a template, for one.
         A symlink is followed only when it stays inside the blueprint's folder; one
         that points outside it, and anything that is not a regular file or folder
-        (a FIFO, a device, a socket), is an error.
+        (a FIFO, a device, a socket), is an error. A snippet's template (``inject:`` with
+        ``template:``) is not a file of its own.
         """
-        return sorted(_walk_templates(self.root, self.template_dir))
+        snippets = {PurePath(i.template) for i in self.injections if i.template is not None}
+        return sorted(p for p in _walk_templates(self.root, self.template_dir) if p not in snippets)
 
 
 IGNORED_FOLDERS = frozenset({"__pycache__", ".git", ".hg", ".svn"})
@@ -254,6 +273,8 @@ def load_blueprint(root: Path, origin: Origin = Origin.PATH) -> Blueprint:
         checks=tuple(parse_check(entry) for entry in data.get("checks") or ()),
         examples=tuple(data.get("examples") or ()),
         origin=origin,
+        injections=parse_injections(document, root / TEMPLATE_DIR),
+        skip_if_exists=tuple(data.get("skip_if_exists") or ()),
     )
 
 

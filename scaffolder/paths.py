@@ -14,6 +14,13 @@ from scaffolder.errors import ConfinementError, shorten
 
 RESERVED = PurePosixPath(".scaffold/journal")
 RECORD = PurePosixPath(".scaffold/last-run.json")
+# The history of the runs: per run an entry (``<number>-<id>.json``) and a pack of the
+# contents it names (``<number>-<id>.pack``). Written by the runs' own commits, like the
+# record; never a rendered path.
+HISTORY = PurePosixPath(".scaffold/history")
+_OWN_FILE = re.compile(
+    r"\.scaffold/(?:last-run\.json|history/[0-9]{6,}-[0-9a-f]{8}\.(?:json|pack))"
+)
 # The commit writes ``.{name}.scaffold-{12 hex}.tmp`` beside each file; a name is
 # at most 255 bytes on every common file system.
 TEMP_NAME_EXTRA = len(".") + len(".scaffold-") + 12 + len(".tmp")
@@ -63,4 +70,39 @@ def confine(path: str, template: PurePosixPath | None = None) -> PurePosixPath:
         raise ConfinementError(
             f"rendered path {result}{origin} is inside {RESERVED}/, kept for scaffolder's journal."
         )
+    if result == HISTORY or HISTORY in result.parents:
+        raise ConfinementError(
+            f"rendered path {result}{origin} is inside {HISTORY}/, kept for scaffolder's "
+            "history of the runs."
+        )
     return result
+
+
+def is_confined(path: str) -> bool:
+    """Whether ``path`` is exactly a path a blueprint may render (see :func:`confine`)."""
+    try:
+        return confine(path).as_posix() == path
+    except ConfinementError:
+        return False
+
+
+def own_file(path: str) -> bool:
+    """Whether ``path`` names one of scaffolder's own files that a commit writes or deletes
+    (the record, a history entry or pack), exactly as a commit names it."""
+    return _OWN_FILE.fullmatch(path) is not None
+
+
+def link_leaves(path: PurePosixPath, target: str) -> bool:
+    """Whether a symlink at the destination-relative ``path`` to ``target`` may point out of
+    the destination, read lexically: an absolute target does; a relative one does when its
+    leading ``..`` climb above the destination, and a ``..`` after a name is refused too (the
+    system resolves it after following that name, which may be a link itself)."""
+    if not target or target.startswith("/") or "\0" in target:
+        return True
+    parts = [p for p in target.split("/") if p not in ("", ".")]
+    climbs = 0
+    while climbs < len(parts) and parts[climbs] == "..":
+        climbs += 1
+    if ".." in parts[climbs:]:
+        return True
+    return climbs > len(path.parent.parts)

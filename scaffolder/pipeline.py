@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from scaffolder.blueprint import Blueprint, Origin, is_blueprint_dir
+from scaffolder.blueprint import Blueprint
 from scaffolder.catalog import SearchPath, resolve_blueprint
 from scaffolder.changes import ChangeSet, RenderedFile
-from scaffolder.checks import CheckResult, CheckStatus, PhaseChecks, Target
+from scaffolder.checks import CheckResult, CheckStatus, PhaseChecks, Target, find_python
 from scaffolder.checks import prepare as prepare_checks
 from scaffolder.checks import run as run_checks
 from scaffolder.commit import (
@@ -32,23 +32,33 @@ from scaffolder.commit import (
     write,
 )
 from scaffolder.errors import Problem, ScaffoldError, ValidationError
+from scaffolder.history import (
+    History,
+    RunItem,
+    read_history,
+    reversal,
+    with_histories,
+    with_history,
+)
 from scaffolder.itemsfile import ItemsFile, Phase
-from scaffolder.paths import RESERVED, confine
+from scaffolder.native_update import (
+    load_updates,
+    recorded_blueprint,
+    render_update,
+    update_sources,
+)
+from scaffolder.paths import RECORD, RESERVED, confine
 from scaffolder.plan import ConflictPolicy, FileStatus, plan, plan_update, with_records
-from scaffolder.record import RecordedPhase, read_record, record_file
+from scaffolder.record import read_record, record_file
 from scaffolder.render import BatchDone, render_batches
 from scaffolder.report import PhaseRun, Report, build_report, check_report
-from scaffolder.resources import data_dir
-from scaffolder.sources import load_git, load_source
 from scaffolder.sources.copier_update import (
     CopierUpdate,
     CopierUpdater,
-    find_answers_file,
     inside,
-    not_updatable,
-    not_updatable_error,
     update_folders,
 )
+from scaffolder.update_plan import joined, plan_merge
 from scaffolder.variables import Item, check_raw_item, validate_item
 
 
@@ -64,6 +74,7 @@ class Options:
     check: bool = True  # run the blueprints' checks
     keep_failed: bool = False  # keep the files when a check fails
     trust: bool = False  # allow checks that run code from blueprints not built in
+    python: Path | None = None  # --python: the checks' interpreter (default: the project's)
     wait: bool = True  # wait for another run that holds the destination, rather than fail
     on_wait: Callable[[Holder], None] | None = None  # told once, when a run has to wait
 
@@ -199,6 +210,7 @@ def _render_and_commit(
         targets = prepare_checks(
             [PhaseChecks(name, bp, tuple(items), covered) for name, bp, items, _, _ in phases],
             trust=options.trust,
+            python=find_python(options.out, options.python),
         )
 
     def report(
@@ -219,6 +231,8 @@ def _render_and_commit(
 
     if options.dry_run or planned.conflicts:
         return report()
+    named = [RunItem(i.index, i.name, bp.name, name) for name, bp, its, _, _ in phases for i in its]
+    planned = with_history(planned, named)
     transaction = write(planned, fs)
     try:
         results = run_checks(targets, destination=str(options.out))
@@ -238,20 +252,45 @@ def check_last_run(destination: Path, options: Options) -> Report:
     with _exclusive(dataclasses.replace(options, out=destination)) as recovery:
         phases = []
         for recorded in read_record(destination):
-            if recorded.origin is Origin.BUILT_IN:
-                blueprint = resolve_blueprint(recorded.blueprint, _built_in())
-            elif recorded.vcs is not None:  # the same commit of the same repository
-                blueprint = load_git(recorded.vcs.location, recorded.vcs.again, recorded.origin)
-            else:
-                blueprint = load_source(Path(recorded.blueprint), recorded.origin)
+            # from git: the same commit of the same repository
+            blueprint = recorded_blueprint(recorded, same_commit=True)
             phases.append(PhaseChecks(recorded.name, blueprint, recorded.items, recorded.files))
-        targets = prepare_checks(phases, trust=options.trust)
+        python = find_python(destination, options.python)
+        targets = prepare_checks(phases, trust=options.trust, python=python)
         results = run_checks(targets, destination=str(destination))
         return check_report(destination, results, recovery, time.perf_counter() - started)
 
 
-def _built_in() -> SearchPath:
-    return SearchPath(((data_dir("blueprints"), Origin.BUILT_IN),))
+def run_undo(
+    destination: Path,
+    options: Options,
+    run_id: str | None = None,
+    *,
+    force: bool = False,
+    fs: FileSystem | None = None,
+) -> Report:
+    """Revert the newest run in ``destination`` (with ``run_id``: that run and every newer
+    one) from its history: a plan (files it created deleted, files it changed or deleted
+    given their old bytes and modes) committed like any run. A file changed since is a
+    conflict, unless ``force``."""
+    started = time.perf_counter()
+    with _exclusive(dataclasses.replace(options, out=destination), fs) as recovery:
+        undo = reversal(destination, run_id)
+        policy = ConflictPolicy.OVERWRITE if force else ConflictPolicy.FAIL
+        planned = with_records(plan_update(undo.changes, destination, policy), undo.records)
+        notes = tuple(f"{path}: a symlink or folder; left as it is" for path in undo.left)
+        if not options.dry_run and not planned.conflicts:
+            write(planned, fs).finish()
+        return build_report(
+            (), planned, dry_run=options.dry_run, recovery=recovery, notes=notes,
+            seconds=time.perf_counter() - started, undone=tuple(r.id for r in undo.runs),
+        )  # fmt: skip
+
+
+def list_history(destination: Path, options: Options) -> History:
+    """The runs recorded in ``destination`` (after recovering an interrupted one)."""
+    with _exclusive(dataclasses.replace(options, out=destination)) as recovery:
+        return History(destination, read_history(destination), recovery)
 
 
 def _files_by_item(
@@ -259,14 +298,19 @@ def _files_by_item(
 ) -> dict[int, tuple[str, ...]]:
     files: dict[int, list[str]] = {index: [] for index in changes.item_names}
     for rendered in changes.files:
-        if skipped and rendered.path in skipped:
-            continue
+        if (skipped and rendered.path in skipped) or rendered.link is not None or rendered.folder:
+            continue  # kept as it was; and checks look at files, not at links or folders
         for index in rendered.items:
             files[index].append(rendered.path.as_posix())
+    for patch in changes.patches:  # the files an item injects into are its files too
+        path = patch.path.as_posix()
+        for index in patch.items:
+            if path not in files[index] and not (skipped and patch.path in skipped):
+                files[index].append(path)
     return {index: tuple(paths) for index, paths in files.items()}
 
 
-# -- `scaffold update`: projects made from Copier templates, to a newer template version
+# -- `scaffold update`: each destination to the newest version of what made it
 
 
 def run_update(
@@ -278,35 +322,62 @@ def run_update(
     answers_file: str | None = None,
     fs: FileSystem | None = None,
 ) -> Report:
-    """Bring each destination (a project made from a Copier template) to a newer version of
-    its template by Copier's own update, run in a staging copy of each; then plan, dry run
-    or commit, check and report like any run. All destinations are one transaction, rooted
-    in their common folder (which replaces ``options.out``): its journal and lock go there,
-    and each destination is locked (and recovered) too."""
+    """Bring each destination to the newest version of what made it: a project made from a
+    Copier template by Copier's own update, run in a staging copy of each; one made by native
+    blueprints by rendering the items its record names with the blueprints as they are now,
+    merged three ways with what its last run wrote (:mod:`scaffolder.native_update`). Then
+    plan, dry run or commit, check and report like any run. All destinations are one
+    transaction, rooted in their common folder (which replaces ``options.out``): its journal
+    and lock go there, and each destination is locked (and recovered) too; each gets its own
+    record and history entry."""
     started = time.perf_counter()
     root, folders = update_folders(destinations)
     options = dataclasses.replace(options, out=root)
     updater = CopierUpdater(vcs_ref=vcs_ref, conflict=conflict, trust=options.trust)
     with _exclusive_all([root, *sorted(folders)], options, fs) as recovery, updater:
-        answers = _answers_files(folders, answers_file)
+        sources = update_sources(folders, answers_file)
+        natives = load_updates(root, sources.native, len(sources.copier) + 1, vcs_ref)
         updates, runs = [], []
-        for index, folder in enumerate(folders, start=1):
+        for index, (folder, answers) in enumerate(sources.copier, start=1):
             phase_started = time.perf_counter()
-            updates.append(updater.update(folder, answers[index - 1]))
+            updates.append(updater.update(folder, answers))
             seconds = time.perf_counter() - phase_started
             runs.append(PhaseRun(None, updates[-1].blueprint.name, (index,), seconds))
-        prefixes = [inside(root, folder) for folder in folders]
-        changes = _update_changes(updates, prefixes, [str(folder) for folder in folders])
-        planned = plan_update(changes, root, options.on_conflict)
+        prefixes = [inside(root, update.destination) for update in updates]
+        changes = _update_changes(updates, prefixes, [str(u.destination) for u in updates])
+        plans = [plan_update(changes, root, options.on_conflict)]
+        notes = [note for update in updates for note in update.notes()]
+        renders = [render_update(n, root, jobs=options.jobs, trust=options.trust) for n in natives]
+        for render in renders:
+            native = render.update
+            merged = plan_merge(
+                render.changes, root, render.bases, native.previous, options.on_conflict
+            )
+            plans.append(merged.plan)
+            notes += [*native.notes, *merged.notes]
+            runs += [
+                PhaseRun(p.name, p.blueprint.name, tuple(i.index for i in p.items), render.seconds)
+                for p in native.phases
+            ]
+        planned = joined(root, plans)
         kept = {f.path for f in planned.files if f.status is FileStatus.SKIP}
-        phases = []
+        phases, records = [], []
         for index, (update, prefix) in enumerate(zip(updates, prefixes, strict=True), start=1):
-            covered = (PurePosixPath(prefix, path) for path in update.rendered)
-            files = tuple(path.as_posix() for path in covered if path not in kept)
+            mine = [path for path in update.rendered if PurePosixPath(prefix, path) not in kept]
+            files = tuple(PurePosixPath(prefix, path).as_posix() for path in mine)
             item = Item(index, update.answers, changes.item_names[index])
             phases.append(PhaseChecks(None, update.blueprint, (item,), {index: files}))
-        targets = prepare_checks(phases, trust=options.trust) if options.check else ()
-        notes = tuple(note for update in updates for note in update.notes())
+            # each destination's own record, in the same transaction: `scaffold check DEST`
+            record = record_file([(None, update.blueprint, [Item(1, update.answers)])], {1: mine})
+            records.append(dataclasses.replace(record, path=PurePosixPath(prefix, RECORD)))
+        for render in renders:
+            covered = _files_by_item(render.changes, kept)
+            own = render.update.phases
+            phases += [PhaseChecks(p.name, p.blueprint, p.items, covered) for p in own]
+            records.append(render.update.record(covered))
+        planned = with_records(planned, tuple(records))
+        python = find_python(root, options.python) if options.check else None
+        targets = prepare_checks(phases, trust=options.trust, python=python) if python else ()
 
         def report(
             checks: tuple[CheckResult, ...] = (), rolled_back: bool = False, kept: Kept = ()
@@ -314,11 +385,19 @@ def run_update(
             seconds = time.perf_counter() - started
             return build_report(
                 runs, planned, dry_run=options.dry_run, recovery=recovery, seconds=seconds,
-                checks=checks, rolled_back=rolled_back, kept=kept, notes=notes, update=True,
+                checks=checks, rolled_back=rolled_back, kept=kept, notes=tuple(notes),
+                update=True,
             )  # fmt: skip
 
         if options.dry_run or planned.conflicts:
             return report()
+        names = changes.item_names
+        parts = [
+            (prefix, [RunItem(1, names[index], update.blueprint.name)])
+            for index, (update, prefix) in enumerate(zip(updates, prefixes, strict=True), start=1)
+        ]
+        parts += [(render.update.prefix, render.update.history_items()) for render in renders]
+        planned = with_histories(planned, parts)
         transaction = write(planned, fs)
         try:
             results = run_checks(targets, destination=str(root))
@@ -346,32 +425,6 @@ def _exclusive_all(
         ]
         fields = dataclasses.fields(Recovery)
         yield Recovery(*(sum((getattr(r, f.name) for r in found), ()) for f in fields))
-
-
-def _answers_files(folders: Sequence[Path], given: str | None) -> list[PurePosixPath]:
-    """Each destination's answers file; every destination without one is an error."""
-    found, problems = [], []
-    for folder in folders:
-        answers = find_answers_file(folder, given)
-        if answers is not None:
-            found.append(answers)
-            continue
-        native = [r.blueprint for r in _record_or_none(folder) if _native(r)]
-        problems.append(not_updatable(folder, given, native[0] if native else None))
-    if problems:
-        raise ScaffoldError(not_updatable_error(problems))
-    return found
-
-
-def _record_or_none(folder: Path) -> tuple[RecordedPhase, ...]:
-    try:
-        return read_record(folder)
-    except ScaffoldError:
-        return ()
-
-
-def _native(recorded: RecordedPhase) -> bool:
-    return recorded.origin is Origin.BUILT_IN or is_blueprint_dir(Path(recorded.blueprint))
 
 
 def _update_changes(

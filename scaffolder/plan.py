@@ -1,9 +1,13 @@
 """Stage 4: hold the change set against the destination.
 
-Each path gets a status — create, identical, overwrite, conflict or skip; and for
-an update (:func:`plan_update`) delete — and the plan carries what is there now, so
+Each path gets a status — create, identical, overwrite, conflict, skip or inject (the
+change set's patches applied, in item order, to a file's bytes); and for an update
+(:func:`plan_update`) delete, and for the update of a native blueprint merge
+(:mod:`scaffolder.update_plan`) — and the plan carries what is there now, so
 that a dry run can show diffs and the commit can restore it. Planning reads the
-destination and never writes.
+destination and never writes. A symlink the change set holds is planned like a file
+(its target is its content) and refused when it would point out of the destination; an
+empty folder is created or identical.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from pathlib import Path, PurePosixPath
 
 from scaffolder.changes import ChangeSet, RenderedFile
 from scaffolder.errors import ConfinementError, ScaffoldError
-from scaffolder.paths import TEMP_NAME_EXTRA
+from scaffolder.inject import apply, by_path, missing_file, not_a_file
+from scaffolder.paths import TEMP_NAME_EXTRA, link_leaves
 
 # The longest path the system takes, with its final NUL: a file's temporary
 # name (its absolute path + TEMP_NAME_EXTRA bytes) must fit.
@@ -32,10 +37,17 @@ class FileStatus(enum.Enum):
     CONFLICT = "conflict"
     SKIP = "skip"
     DELETE = "delete"
+    INJECT = "inject"  # an existing file, with snippets put into it
+    MERGE = "merge"  # an update: the user's edits and the blueprint's changes, merged
 
     @property
     def writes(self) -> bool:
-        return self in (FileStatus.CREATE, FileStatus.OVERWRITE)
+        return self in (
+            FileStatus.CREATE,
+            FileStatus.OVERWRITE,
+            FileStatus.INJECT,
+            FileStatus.MERGE,
+        )
 
     @property
     def changes(self) -> bool:
@@ -56,14 +68,24 @@ class PlannedFile:
     file: RenderedFile
     status: FileStatus
     current: bytes | None = None  # what the destination holds now, if anything
+    current_link: str | None = None  # the target, when that is a symlink (current is b"")
+    # a merge: what the blueprint renders, which the file's content merges with the user's
+    # edits (the history keeps it: the base of the next update)
+    rendered: bytes | None = None
 
     @property
     def path(self) -> PurePosixPath:
         return self.file.path
 
     def diff(self) -> str:
-        """A unified diff from what is there to what would be written."""
-        old, new = self.current, None if self.file.deleted else self.file.content
+        """A unified diff from what is there to what would be written (a symlink shows as
+        ``-> target``; an empty folder has nothing to show)."""
+        if self.file.folder:
+            return ""
+        old = self.current if self.current_link is None else _shown_link(self.current_link)
+        new = None if self.file.deleted else self.file.content
+        if self.file.link is not None:
+            new = _shown_link(self.file.link)
         if old == new:
             return ""
         if _is_binary(old) or _is_binary(new):
@@ -95,7 +117,7 @@ class Plan:
 
     @property
     def deletes(self) -> tuple[PlannedFile, ...]:
-        return tuple(f for f in self.files if f.status is FileStatus.DELETE)
+        return tuple(f for f in (*self.files, *self.records) if f.status is FileStatus.DELETE)
 
     def count(self, status: FileStatus) -> int:
         return sum(1 for f in self.files if f.status is status)
@@ -108,15 +130,60 @@ def plan(changes: ChangeSet, destination: Path, on_conflict: ConflictPolicy) -> 
         raise ScaffoldError(f"{destination}: the destination exists and is not a folder.")
     root = destination.resolve()
     planned = tuple(_planned(root, destination, f, on_conflict) for f in changes.files)
+    if changes.patches:
+        planned = _patched(root, destination, planned, changes)
     return Plan(destination, planned, changes)
 
 
+def _patched(
+    root: Path, destination: Path, planned: tuple[PlannedFile, ...], changes: ChangeSet
+) -> tuple[PlannedFile, ...]:
+    """``planned`` with the patches applied, in item order, to each file they go into: to
+    the run's own rendering of it, or to what the destination holds when the run only
+    patches it or keeps the destination's version. A file the run would otherwise leave as
+    it is, and the patches change, is ``inject``."""
+    files = {p.path: p for p in planned}
+    for path, patches in by_path(changes.patches).items():
+        shown, was = destination / path, files.get(path)
+        target, link = _inside(root, destination, path)
+        if was is None:  # only patched: the destination's file, kept
+            _check_length(root, path)
+            current = _read_existing(target, path)
+            if current is None:
+                raise missing_file(shown, patches)
+            kept = RenderedFile(path, current, 0, patches[0].template, keep_existing=True)
+            was = PlannedFile(kept, FileStatus.IDENTICAL, current)
+        if was.file.link is not None or was.file.folder:
+            raise not_a_file(shown, patches)
+        current, keep = was.current, was.file.keep_existing and was.current is not None
+        new = apply(shown, (current or b"") if keep else was.file.content, patches)
+        status = was.status
+        if current is None or new == current:
+            status = FileStatus.CREATE if current is None else FileStatus.IDENTICAL
+        elif keep or status is FileStatus.IDENTICAL:
+            status = FileStatus.INJECT
+        if link is not None and status.writes:
+            _refuse_link(destination, path, link)
+        mode = stat.S_IMODE(target.stat().st_mode) if keep else was.file.mode
+        items = dict.fromkeys((*was.file.items, *(i for p in patches for i in p.items)))
+        file = dataclasses.replace(was.file, content=new, mode=mode, items=tuple(items))
+        files[path] = dataclasses.replace(was, file=file, status=status)
+    return tuple(files[p] for p in sorted(files))
+
+
 def with_records(planned: Plan, records: tuple[RenderedFile, ...]) -> Plan:
-    """``planned`` with scaffolder's own files (the record of the run) added: they are
-    written when they differ, and are never a conflict."""
+    """``planned`` with scaffolder's own files (the record of the run, its history) added:
+    they are written when they differ, deleted (``deleted``) when there, and are never a
+    conflict."""
     root, destination = planned.destination.resolve(), planned.destination
-    own = tuple(_planned(root, destination, f, ConflictPolicy.OVERWRITE) for f in records)
-    return dataclasses.replace(planned, records=(*planned.records, *own))
+    own = (_planned_record(root, destination, f) for f in records)
+    return dataclasses.replace(planned, records=(*planned.records, *filter(None, own)))
+
+
+def _planned_record(root: Path, destination: Path, rendered: RenderedFile) -> PlannedFile | None:
+    if not rendered.deleted:
+        return _planned(root, destination, rendered, ConflictPolicy.OVERWRITE)
+    return _planned_update(root, destination, rendered, ConflictPolicy.OVERWRITE)
 
 
 def plan_update(changes: ChangeSet, destination: Path, on_conflict: ConflictPolicy) -> Plan:
@@ -175,19 +242,71 @@ _ON_CONFLICT = {
 def _planned(
     root: Path, destination: Path, rendered: RenderedFile, on_conflict: ConflictPolicy
 ) -> PlannedFile:
-    """One file's status: new, the same bytes, or different (and then the policy decides)."""
+    """One file's status: new, the same bytes, or different (and then the policy decides,
+    unless the template keeps the destination's version)."""
     _check_length(root, rendered.path)
+    if rendered.link is not None and link_leaves(rendered.path, rendered.link):
+        raise ConfinementError(
+            f"{destination / rendered.path}: the template renders a symlink to "
+            f"{rendered.link}, which points out of the destination; scaffolder writes no "
+            "link that leads out of it. Nothing was written. Make the link's target a "
+            "relative path inside the project, or remove the link from the template."
+        )
     target, link = _inside(root, destination, rendered.path)
-    current = _read_existing(target, rendered.path)
-    if current is None:
-        status = FileStatus.CREATE
-    elif current == rendered.content:
-        status = FileStatus.IDENTICAL
+    current, current_link = None, None
+    if rendered.folder:
+        status = _planned_folder(target, rendered.path)
+    elif rendered.link is not None and (current_link := _link_there(target, rendered.path)):
+        current = b""
+        same = current_link == rendered.link
+        status = FileStatus.IDENTICAL if same else _differs(rendered, on_conflict)
     else:
-        status = _ON_CONFLICT[on_conflict]
+        current = _read_existing(target, rendered.path)
+        if current is None:
+            status = FileStatus.CREATE
+        elif current == rendered.content and rendered.link is None:
+            status = FileStatus.IDENTICAL
+        else:
+            status = _differs(rendered, on_conflict)
     if link is not None and status.writes:
         _refuse_link(destination, rendered.path, link)
-    return PlannedFile(rendered, status, current)
+    return PlannedFile(rendered, status, current, current_link)
+
+
+def _differs(rendered: RenderedFile, on_conflict: ConflictPolicy) -> FileStatus:
+    """The status of a path the destination holds otherwise than rendered: kept when the
+    template says so (Copier's ``_skip_if_exists``), else as the policy says."""
+    return FileStatus.SKIP if rendered.keep_existing else _ON_CONFLICT[on_conflict]
+
+
+def _planned_folder(target: Path, relative: PurePosixPath) -> FileStatus:
+    """An empty folder: created, or already there (a link to a folder inside counts)."""
+    info = _stat(target, relative)
+    if info is None:
+        return FileStatus.CREATE
+    if not stat.S_ISDIR(info.st_mode):
+        raise ScaffoldError(
+            f"{target}: a file is where the template renders the folder {relative}. "
+            "Move the file or choose another --out."
+        )
+    return FileStatus.IDENTICAL
+
+
+def _link_there(target: Path, relative: PurePosixPath) -> str | None:
+    """The target of the symlink at ``target``, if that is one; a folder there is an error."""
+    info = _stat(target, relative, follow=False)
+    if info is not None and stat.S_ISDIR(info.st_mode):
+        raise ScaffoldError(
+            f"{target}: a folder is where the template renders the symlink {relative}. "
+            "Move the folder or choose another --out."
+        )
+    if info is None or not stat.S_ISLNK(info.st_mode):
+        return None
+    return os.readlink(target)
+
+
+def _shown_link(target: str) -> bytes:
+    return f"-> {target}\n".encode("utf-8", "surrogateescape")
 
 
 def _refuse_link(destination: Path, relative: PurePosixPath, link: Path) -> None:
@@ -243,16 +362,9 @@ _SPECIAL = {
 def _read_existing(target: Path, relative: PurePosixPath) -> bytes | None:
     """What ``target`` holds now, or None. Never opens anything but a regular file,
     and never blocks: a FIFO, a device or a socket there is an error."""
-    try:
-        info = target.stat()  # _inside has refused symlinks that lead out
-    except FileNotFoundError:
+    info = _stat(target, relative)  # _inside has refused symlinks that lead out
+    if info is None:
         return None
-    except NotADirectoryError as exc:
-        raise ScaffoldError(
-            f"{target}: a file stands where the blueprint needs a folder for {relative}."
-        ) from exc
-    except OSError as exc:
-        raise ScaffoldError(f"{target}: cannot be read: {exc.strerror}.") from exc
     if stat.S_ISDIR(info.st_mode):
         raise ScaffoldError(
             f"{target}: a folder is where the blueprint renders the file {relative}. "
@@ -273,6 +385,20 @@ def _read_existing(target: Path, relative: PurePosixPath) -> bytes | None:
             return handle.read()
         except OSError as exc:
             raise ScaffoldError(f"{target}: cannot be read: {exc.strerror}.") from exc
+
+
+def _stat(target: Path, relative: PurePosixPath, *, follow: bool = True) -> os.stat_result | None:
+    """``target``'s status (its own, a symlink's, when not ``follow``), or None: nothing."""
+    try:
+        return target.stat() if follow else target.lstat()
+    except FileNotFoundError:
+        return None
+    except NotADirectoryError as exc:
+        raise ScaffoldError(
+            f"{target}: a file stands where the blueprint needs a folder for {relative}."
+        ) from exc
+    except OSError as exc:
+        raise ScaffoldError(f"{target}: cannot be read: {exc.strerror}.") from exc
 
 
 def _refuse_special(target: Path, relative: PurePosixPath, mode: int) -> None:

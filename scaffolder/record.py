@@ -5,7 +5,8 @@ blueprints rendered which items to which files — enough for ``scaffold check``
 to run the checks again. A blueprint from git is recorded with where to find it
 again and the commit used (``vcs``); a record without it (written before git
 sources, or of a folder) still loads. It holds no time stamp, so re-running the
-same run leaves it identical.
+same run leaves it identical. The history of the runs keeps each run's record too
+(:func:`parse_record` reads one from its bytes), and undo puts the previous one back.
 """
 
 from __future__ import annotations
@@ -88,15 +89,25 @@ def read_record(destination: Path) -> tuple[RecordedPhase, ...]:
     """The last run's record in ``destination``."""
     path = Path(destination).joinpath(*RECORD.parts)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return tuple(_phase(phase) for phase in data["phases"])
+        content = path.read_bytes()
     except FileNotFoundError:
         raise ScaffoldError(
             f"{path}: no record of a run here. `scaffold check` re-runs the checks of the "
             "last `scaffold new` or `scaffold batch` into this folder; give its --out."
         ) from None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except OSError as exc:
         raise ScaffoldError(f"{path}: the record of the last run cannot be read ({exc}).") from exc
+    return parse_record(content, str(path))
+
+
+def parse_record(content: bytes, where: str) -> tuple[RecordedPhase, ...]:
+    """A record's phases, from its bytes (the last run's file, or an earlier run's record
+    kept in the history); ``where`` names it in the error."""
+    try:
+        data = json.loads(content.decode("utf-8"))
+        return tuple(_phase(phase) for phase in data["phases"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ScaffoldError(f"{where}: the record of the run cannot be read ({exc}).") from exc
 
 
 def _phase(data: dict[str, Any]) -> RecordedPhase:

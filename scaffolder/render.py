@@ -8,6 +8,7 @@ writes to, the destination. Every template runs in Jinja's sandbox with
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
 import itertools
 import re
 import stat
@@ -22,12 +23,13 @@ from typing import Any
 import jinja2
 
 from scaffolder.blueprint import MANIFEST, Blueprint, load_blueprint
-from scaffolder.changes import RenderedFile
+from scaffolder.changes import Change, Patch, RenderedFile
 from scaffolder.errors import (
     BlueprintError,
     TemplateError,
 )
 from scaffolder.filters import warm_up
+from scaffolder.inject import Injection
 from scaffolder.paths import confine
 from scaffolder.sandbox import (
     MAX_FILE_BYTES,
@@ -107,8 +109,8 @@ class Renderer:
             self._compiled = compiled
         return self._compiled
 
-    def render(self, item: Item) -> list[RenderedFile]:
-        """The files one item renders to, within the render deadline."""
+    def render(self, item: Item) -> list[Change]:
+        """The files one item renders to (and its patches), within the render deadline."""
         self._current = str(self.blueprint.root / MANIFEST)
         try:
             with deadline(self.timeout) as stop_at:
@@ -123,7 +125,7 @@ class Renderer:
         finally:
             self._stop_at = float("inf")
 
-    def _render(self, item: Item) -> list[RenderedFile]:
+    def _render(self, item: Item) -> list[Change]:
         if self.dest is None:
             return self._render_item(item, "")
         context = self.context(item)
@@ -134,10 +136,12 @@ class Renderer:
             for f in self._render_item(item, folder.name)
         ]
 
-    def _render_item(self, item: Item, folder_name: str) -> list[RenderedFile]:
+    def _render_item(self, item: Item, folder_name: str) -> list[Change]:
         if self.blueprint.source is not None:
-            return self._render_by_source(item, folder_name or self.folder_name)
+            return [*self._render_by_source(item, folder_name or self.folder_name)]
         context = self.context(item)
+        where = f"{self.blueprint.root / MANIFEST}: skip_if_exists"
+        kept = [self._render_text(p, context, where) for p in self.blueprint.skip_if_exists]
         files: dict[PurePosixPath, RenderedFile] = {}
         for source, mode in self._sources:
             template_path = PurePosixPath(source.as_posix())
@@ -152,13 +156,35 @@ class Renderer:
                     "Make their names differ."
                 )
             if template_path.name.endswith(TEMPLATE_SUFFIX):
-                content = self._encode(
-                    self._render_file(template_path.as_posix(), context), source, item
-                )
+                text = self._render_file(template_path.as_posix(), context)
+                content = self._encode(text, self.blueprint.template_dir / source, item)
             else:
                 content = self._copy(source)
-            files[target] = RenderedFile(target, content, mode, template_path, (item.index,))
-        return list(files.values())
+            keep = any(fnmatch.fnmatchcase(target.as_posix(), pattern) for pattern in kept)
+            files[target] = RenderedFile(
+                target, content, mode, template_path, (item.index,), keep_existing=keep
+            )
+        patches = (self._patch(injection, item, context) for injection in self.blueprint.injections)
+        return [*files.values(), *(patch for patch in patches if patch is not None)]
+
+    def _patch(self, injection: Injection, item: Item, context: dict[str, Any]) -> Patch | None:
+        """One ``inject:`` entry rendered for ``item``; None when its file renders empty."""
+        where = self._current = f"{self.blueprint.root / MANIFEST}: {injection.key}"
+
+        def snippet() -> str:
+            if injection.template is None:
+                text = self._render_text(injection.snippet or "", context, f"{where}.snippet")
+                self._encode(text, f"{where}.snippet", item)
+                return text
+            self._current = str(self.blueprint.template_dir / injection.template)
+            text = self._render_file(injection.template, context)
+            self._encode(text, self._current, item)
+            return text
+
+        def text(key: str, value: str) -> str:
+            return self._render_text(value, context, f"{where}.{key}")
+
+        return injection.render(text, snippet, item.index, item.label, where)
 
     def _render_by_source(self, item: Item, folder_name: str) -> list[RenderedFile]:
         assert self.blueprint.source is not None
@@ -168,8 +194,17 @@ class Renderer:
         self.skipped.update(dict.fromkeys(staged.skipped))
         origin = PurePosixPath(self.blueprint.source.kind)
         return [
-            RenderedFile(confine(path, origin), content, mode, PurePosixPath(path), (item.index,))
-            for path, (content, mode) in sorted(staged.files.items())
+            RenderedFile(
+                confine(path, origin),
+                staged_file.content,
+                staged_file.mode,
+                PurePosixPath(path),
+                (item.index,),
+                link=staged_file.link,
+                folder=staged_file.folder,
+                keep_existing=staged_file.keep_existing,
+            )
+            for path, staged_file in sorted(staged.files.items())
         ]
 
     def _target(
@@ -189,24 +224,26 @@ class Renderer:
     def _render_name(self, part: str, context: dict[str, Any], source: PurePosixPath) -> str:
         if "{" not in part:
             return part
+        where = f"{self.blueprint.template_dir / source}: the file name {part!r} cannot be rendered"
+        return self._render_text(part, context, where)
+
+    def _render_text(self, text: str, context: dict[str, Any], where: str) -> str:
+        """A short template (a file's name, a text of the manifest) rendered for one item;
+        an error is ``where: cause``."""
+        if "{" not in text:
+            return text
         try:
-            template = self._names.get(part)
+            template = self._names.get(text)
             if template is None:
-                template = self._names[part] = self.env.from_string(part)
+                template = self._names[text] = self.env.from_string(text)
             return self._generate(template, context)
         except jinja2.TemplateError as exc:
-            raise TemplateError(
-                f"{self.blueprint.template_dir / source}: the file name {part!r} "
-                f"cannot be rendered: {exc.message or exc}."
-            ) from exc
-        except Exception as exc:  # any error raised while the name renders
-            raise TemplateError(
-                f"{self.blueprint.template_dir / source}: the file name {part!r} "
-                f"cannot be rendered: {_cause(exc)}"
-            ) from exc
+            raise TemplateError(f"{where}: {exc.message or exc}.") from exc
+        except Exception as exc:  # any error raised while the text renders
+            raise TemplateError(f"{where}: {_cause(exc)}") from exc
 
-    def _encode(self, text: str, source: Path, item: Item) -> bytes:
-        path = self.blueprint.template_dir / source
+    def _encode(self, text: str, path: Path | str, item: Item) -> bytes:
+        """``text`` (rendered from ``path``) as UTF-8, within the size limit of a file."""
         try:
             content = text.encode("utf-8")
         except UnicodeEncodeError as exc:
@@ -278,7 +315,7 @@ class BatchDone:
     seconds: float
 
 
-Rendered = list[tuple[Item, list[RenderedFile]]]
+Rendered = list[tuple[Item, list[Change]]]
 
 
 def render_batches(
@@ -310,7 +347,7 @@ def render_batches(
     def done(number: int, rendered: Rendered) -> None:
         nonlocal files
         results.extend(rendered)
-        files += sum(len(batch_files) for _, batch_files in rendered)
+        files += sum(isinstance(f, RenderedFile) for _, changes in rendered for f in changes)
         if on_batch is not None:
             elapsed = time.perf_counter() - started
             on_batch(BatchDone(blueprint.name, number, len(batches), len(results), files, elapsed))
@@ -342,7 +379,7 @@ def _portable(item: Item) -> _PortableItem:
     return (item.index, item.name, item.number, item.phase, dict(item.values))
 
 
-def _render_in_worker(root: str, batch: list[_PortableItem]) -> list[list[RenderedFile]]:
+def _render_in_worker(root: str, batch: list[_PortableItem]) -> list[list[Change]]:
     renderer = _worker_renderers.get(root)
     if renderer is None:
         renderer = _worker_renderers[root] = Renderer(load_blueprint(Path(root)))

@@ -76,6 +76,7 @@ class Report:
     kept: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()  # what the run left out (a template's tasks, without --trust)
     update: bool = False  # an update (`scaffold update`): its conflicts are merge conflicts
+    undone: tuple[str, ...] = ()  # an undo (`scaffold undo`): the runs it reverts, newest first
 
     @property
     def exit_code(self) -> int:
@@ -118,6 +119,7 @@ class Report:
             "rolled_back": self.rolled_back,
             "kept": [*self.recovery.kept, *self.kept],
             "notes": list(self.notes),
+            "undone": list(self.undone),
         }
 
 
@@ -131,6 +133,8 @@ def _check_json(check: CheckResult) -> dict[str, Any]:
         "files": list(check.files),
         "seconds": round(check.seconds, 6),
         "processes": check.processes,
+        # the Python it ran with; null: it ran inside scaffold, on data (yaml, sqlite, ...)
+        "python": check.python.to_json() if check.python is not None else None,
         "problems": [
             {"file": p.file, "line": p.line, "message": p.message} for p in check.problems
         ],
@@ -161,8 +165,10 @@ def build_report(
     kept: tuple[str, ...] = (),
     notes: tuple[str, ...] = (),
     update: bool = False,
+    undone: tuple[str, ...] = (),
 ) -> Report:
-    """The report of a run whose plan is ``plan`` (``update``: of `scaffold update`)."""
+    """The report of a run whose plan is ``plan`` (``update``: of `scaffold update`;
+    ``undone``: of `scaffold undo`, the runs it reverts)."""
     outcome = Outcome.CONFLICTED if plan.conflicts else Outcome.SUCCEEDED
     if any(check.status is CheckStatus.FAILED for check in checks):
         outcome = Outcome.CHECKS_FAILED
@@ -206,6 +212,7 @@ def build_report(
         kept,
         notes,
         update,
+        undone,
     )
 
 

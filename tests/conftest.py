@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
@@ -40,7 +42,13 @@ def build_file_tree(root: Path, spec: Mapping[str, str | bytes]) -> Path:
 
 
 def snapshot(root: Path) -> dict[str, bytes | None]:
-    """Every file (bytes) and folder (None) under ``root``, for exact comparison."""
+    """Every file (bytes) and folder (None) under ``root``, for exact comparison.
+
+    A run's history (``.scaffold/history/<number>-<id>.json`` and ``.pack``) is shown without
+    what differs from one run to the next, the run's random id and its time
+    (``…/history/<number>.json``, the rest of the entry as it is), so that the same run twice
+    gives the same snapshot.
+    """
     if not root.exists():
         return {}
     tree: dict[str, bytes | None] = {}
@@ -50,7 +58,32 @@ def snapshot(root: Path) -> dict[str, bytes | None]:
         for name in filenames:
             path = os.path.join(dirpath, name)
             tree[os.path.relpath(path, root)] = Path(path).read_bytes()
-    return tree
+    return {_steady_name(path): _steady(path, content) for path, content in tree.items()}
+
+
+_HISTORY_FILE = re.compile(r"((?:^|.*/)\.scaffold/history/[0-9]+)-[0-9a-f]{8}(\.json|\.pack)")
+_HISTORY_STORE = re.compile(r"(?:^|.*/)\.scaffold/history(?:/.*)?")
+
+
+def _steady_name(path: str) -> str:
+    match = _HISTORY_FILE.fullmatch(path)
+    return match.group(1) + match.group(2) if match else path
+
+
+def _steady(path: str, content: bytes | None) -> bytes | None:
+    if content is None or not path.endswith(".json") or not _HISTORY_FILE.fullmatch(path):
+        return content
+    try:
+        entry = json.loads(content)
+        del entry["id"], entry["time"]
+    except (ValueError, TypeError, KeyError):
+        return content  # not an entry a run wrote: as it is
+    return json.dumps(entry, sort_keys=True).encode()
+
+
+def without_history(tree: Mapping[str, bytes | None]) -> dict[str, bytes | None]:
+    """``tree`` without the history of the runs (``.scaffold/history/``)."""
+    return {path: content for path, content in tree.items() if not _HISTORY_STORE.fullmatch(path)}
 
 
 MakeBlueprint = Callable[..., Blueprint]

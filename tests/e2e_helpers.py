@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.conftest import snapshot
+from tests.conftest import snapshot, without_history
 
 SCAFFOLD = Path(sys.executable).parent / "scaffold"
 RESERVED = Path(".scaffold")
@@ -213,8 +213,10 @@ def assert_tree(actual: Tree, expected: Tree | Sequence[Tree], what: str) -> Non
 
 
 def scaffold_files(tree: Tree, destination: str) -> list[str]:
-    """What of scaffolder's own is in a destination's snapshot (taken of its parent)."""
+    """What of scaffolder's own is in a destination's snapshot (taken of its parent), but
+    the history of the runs (``test_undo.py`` and ``test_history.py`` look at that)."""
     prefix = f"{destination}/{RESERVED.as_posix()}/"
+    tree = without_history(tree)
     own = [p for p in tree if p.startswith(prefix) and tree[p] is not None]
     temps = [p for p in tree if p.endswith(".tmp")]
     return sorted({p[len(destination) + 1 :] for p in own + temps})

@@ -31,8 +31,8 @@ def test_new_creates_then_is_idempotent(blueprint, tmp_path: Path) -> None:
         ("shared.txt", FileStatus.CREATE),
     ]
     assert (out / "demo/main.py").read_text() == 'NAME = "demo"\n'
-    # no journal is left; the record of the run (for `scaffold check`) is
-    assert [p.name for p in (out / ".scaffold").iterdir()] == ["last-run.json"]
+    # no journal is left; the record of the run (for `scaffold check`) and its history are
+    assert sorted(p.name for p in (out / ".scaffold").iterdir()) == ["history", "last-run.json"]
     record = json.loads((out / ".scaffold/last-run.json").read_text())
     assert record["phases"][0]["items"][0]["files"] == ["demo/main.py", "shared.txt"]
     assert record["phases"][0]["items"][0]["values"] == {"name": "demo"}

@@ -280,8 +280,9 @@ TAMPERINGS: dict[str, Callable[[dict[str, Any]], object]] = {
         existed=False
     ),
     "a deletion without its backup": lambda d: _entry(d, "lib/legacy.py").update(backup=None),
-    "a deletion of the run record": lambda d: _entry(d, "lib/legacy.py").update(
-        path=".scaffold/last-run.json", temp=f".scaffold/.last-run.json.scaffold-{d['id']}.tmp"
+    # (an undo deletes the run record and history files: those deletions are a commit's)
+    "a deletion in the journals' folder": lambda d: _entry(d, "lib/legacy.py").update(
+        path=".scaffold/journal/x.json", temp=f".scaffold/journal/.x.json.scaffold-{d['id']}.tmp"
     ),
     "an unknown action": lambda d: _entry(d, "lib/legacy.py").update(action="move"),
     "an entry without its action": lambda d: _entry(d, "lib/legacy.py").pop("action"),
@@ -433,7 +434,11 @@ def test_a_sigkilled_scaffold_update_is_restored_by_the_next_run(tmp_path: Path)
         workspace = shutil.copytree(start, tmp_path / f"kill-{number}", symlinks=True)
         kill = kill_after_journal(command, workspace, workspace / "svc", delay, before)
         at_kill = snapshot(workspace)
-        overwritten = sum(1 for p in after_one_run if p in before and at_kill.get(p) != before[p])
+        overwritten = sum(  # the project's files (not scaffolder's own record and history)
+            1
+            for p in after_one_run
+            if p in before and at_kill.get(p) != before[p] and not p.startswith("svc/.scaffold/")
+        )
         deleted = sum(1 for p in before if p.startswith("svc/docs/") and p not in at_kill)
         where = (
             f"kill {number}: {kill.describe()}, {overwritten} files overwritten and "

@@ -192,22 +192,6 @@ def test_show_list_and_blueprint_test(tmp_path: Path) -> None:
     assert tested.returncode == 0, tested.stdout + tested.stderr
 
 
-@pytest.mark.parametrize("target", ["run.sh", "docs"])
-def test_a_symlink_in_the_output_is_a_clear_error(tmp_path: Path, target: str) -> None:
-    """Symlinks (to files or folders) are not planned yet: an error, never dropped silently."""
-    make_template(tmp_path / "tpl")
-    (tmp_path / "tpl/docs").mkdir()
-    (tmp_path / "tpl/docs/guide.md").write_text("# Guide\n")
-    (tmp_path / "tpl/link").symlink_to(target)
-    (tmp_path / "tpl/copier.yml").write_text(
-        yaml.safe_dump({**COPIER_YML, "_preserve_symlinks": True})
-    )
-    result = scaffold(tmp_path, "new", "./tpl", "--set", "project_name=Zed", "--out", "z")
-    assert result.returncode == 1, result.stdout + result.stderr
-    assert "Copier rendered link, which is not a regular file" in result.stderr
-    assert "Traceback" not in result.stderr and not (tmp_path / "z").exists()
-
-
 def test_what_trusted_tasks_print_stays_off_the_json_report(tmp_path: Path) -> None:
     make_template(tmp_path / "tpl", _tasks=["echo printed-by-task", "echo done > t.txt"])
     result = scaffold(

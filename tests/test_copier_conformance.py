@@ -1,6 +1,6 @@
 """Conformance: for each feature of a Copier template, the tree scaffolder writes is the
-tree `copier copy` writes for the same answers — names, bytes and modes, answers file
-included. Each scenario is a small template built inline; Copier runs in-process with no
+tree `copier copy` writes for the same answers — names, bytes and modes, symlinks and empty
+folders, answers file included. Each scenario is a small template built inline; Copier runs in-process with no
 user settings (its settings file points into tmp_path)."""
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from prompt_toolkit.output import DummyOutput
 from scaffolder import api
 from scaffolder.catalog import resolve_blueprint
 from scaffolder.cli.prompts import ask
+from scaffolder.plan import ConflictPolicy
 from scaffolder.values import questions
 from tests.conftest import build_file_tree
 
@@ -35,6 +36,19 @@ class Scenario:
     executable: tuple[str, ...] = ()
     trust: bool = False
     manifest: str = "copier.yml"
+    links: Mapping[str, str] = field(default_factory=dict)  # symlink in the template -> target
+    folders: tuple[str, ...] = ()  # empty folders in the template
+
+
+def make_template(root: Path, scenario: Scenario) -> None:
+    build_file_tree(root, {scenario.manifest: scenario.copier_yml, **scenario.files})
+    for relative in scenario.executable:
+        (root / relative).chmod(0o755)
+    for relative, target in scenario.links.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).symlink_to(target)
+    for relative in scenario.folders:
+        (root / relative).mkdir(parents=True)
 
 
 SCENARIOS = {
@@ -186,6 +200,34 @@ extra: {type: str, default: more}
         {"run.sh.jinja": "#!/bin/sh\necho {{ name }}\n", "tool": "#!/bin/sh\n"},
         executable=("run.sh.jinja", "tool"),
     ),
+    "preserved symlinks, to a file and to a folder": Scenario(
+        """\
+_preserve_symlinks: true
+name: {type: str, default: linked}
+""",
+        {
+            ANSWERS: ANSWERS_BODY,
+            "docs/guide.md.jinja": "# {{ name }}\n",
+            "bin/tool": "#!/bin/sh\n",
+        },
+        links={
+            "README.md": "docs/guide.md",  # to a rendered file
+            "guides": "docs",  # to a folder
+            "bin/{{ name }}-tool": "tool",  # a templated link name
+            "dangling": "not/there",  # kept as written, even pointing at nothing
+        },
+        executable=("bin/tool",),
+    ),
+    "symlinks followed without _preserve_symlinks": Scenario(
+        "name: {type: str, default: copied}\n",
+        {"docs/guide.md": "# guide\n"},
+        links={"README.md": "docs/guide.md", "guides": "docs"},
+    ),
+    "empty folders": Scenario(
+        "name: {type: str, default: empty}\n",
+        {ANSWERS: ANSWERS_BODY, "src/{{ name }}.py.jinja": "NAME = '{{ name }}'\n"},
+        folders=("logs", "data/raw/{{ name }}", "src/cache"),
+    ),
     "copier.yaml spelling": Scenario(
         "name: {type: str, default: yaml}\n",
         {ANSWERS: ANSWERS_BODY, "{{ name }}.txt.jinja": "{{ name }}\n"},
@@ -194,17 +236,25 @@ extra: {type: str, default: more}
 }
 
 
-def tree(root: Path) -> dict[str, tuple[bytes, int] | None]:
-    """Every file (bytes, mode) and folder (None) below ``root``, scaffolder's own left out."""
-    found: dict[str, tuple[bytes, int] | None] = {}
-    for folder, folders, names in os.walk(root):
+Entry = tuple[bytes, int] | str | None
+
+
+def tree(root: Path) -> dict[str, Entry]:
+    """Every file (bytes, mode), symlink (its target, never followed) and folder (None)
+    below ``root``, scaffolder's own left out."""
+    found: dict[str, Entry] = {}
+    for folder, folders, names in os.walk(root):  # a link to a folder is listed, not walked
         folders[:] = [f for f in folders if not (folder == str(root) and f == ".scaffold")]
-        for name in folders:
-            found[Path(folder, name).relative_to(root).as_posix()] = None
-        for name in names:
+        for name in folders + names:
             path = Path(folder, name)
-            mode = stat.S_IMODE(path.lstat().st_mode)
-            found[path.relative_to(root).as_posix()] = (path.read_bytes(), mode)
+            info = path.lstat()
+            relative = path.relative_to(root).as_posix()
+            if stat.S_ISLNK(info.st_mode):
+                found[relative] = os.readlink(path)
+            elif stat.S_ISDIR(info.st_mode):
+                found[relative] = None
+            else:
+                found[relative] = (path.read_bytes(), stat.S_IMODE(info.st_mode))
     return found
 
 
@@ -219,9 +269,7 @@ def no_copier_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_scaffold_writes_what_copier_copy_writes(tmp_path: Path, name: str) -> None:
     scenario = SCENARIOS[name]
-    build_file_tree(tmp_path / "tpl", {scenario.manifest: scenario.copier_yml, **scenario.files})
-    for relative in scenario.executable:
-        (tmp_path / "tpl" / relative).chmod(0o755)
+    make_template(tmp_path / "tpl", scenario)
     report = api.new(Path("tpl"), dict(scenario.data), out=tmp_path / "ours", trust=scenario.trust)
     assert report.exit_code == 0, report
     copier.run_copy(
@@ -233,14 +281,59 @@ def test_scaffold_writes_what_copier_copy_writes(tmp_path: Path, name: str) -> N
         unsafe=scenario.trust,
     )
     ours, theirs = tree(tmp_path / "ours"), tree(tmp_path / "theirs")
-    # empty folders are not planned: only folders that hold files can be compared
-    theirs = {
-        path: entry
-        for path, entry in theirs.items()
-        if entry is not None or any(p.startswith(path + "/") for p in ours)
-    }
     assert ours == theirs
-    assert any(entry is not None for entry in ours.values())
+    assert any(isinstance(entry, tuple) for entry in ours.values())
+    # what the scenario is about is there: its symlinks (when preserved), its empty folders
+    links = sorted(entry for entry in ours.values() if isinstance(entry, str))
+    preserved = "_preserve_symlinks: true" in scenario.copier_yml
+    assert links == (sorted(scenario.links.values()) if preserved else [])
+    empty = [
+        p for p, e in ours.items() if e is None and not any(q.startswith(f"{p}/") for q in ours)
+    ]
+    assert len(empty) == len(scenario.folders)
+    again = api.new(Path("tpl"), dict(scenario.data), out=tmp_path / "ours", trust=scenario.trust)
+    assert again.exit_code == 0 and {f.status.value for f in again.files} == {"identical"}
+
+
+def test_skip_if_exists_keeps_what_the_destination_has(tmp_path: Path) -> None:
+    """`_skip_if_exists`: a file that exists is kept (status skip, not a conflict), one that
+    does not is created, as `copier copy` twice (the second with overwrite) does."""
+    scenario = Scenario(
+        """\
+_skip_if_exists: ["settings.toml", "{{ name }}/local.cfg"]
+name: {type: str, default: app}
+""",
+        {
+            ANSWERS: ANSWERS_BODY,
+            "settings.toml.jinja": "name = '{{ name }}'\n",
+            "{{ name }}/local.cfg": "debug = false\n",
+            "{{ name }}/main.py.jinja": "print('{{ name }}')\n",
+        },
+    )
+    make_template(tmp_path / "tpl", scenario)
+    for out in ("ours", "theirs"):
+        if out == "ours":
+            first = api.new(Path("tpl"), {}, out=tmp_path / out)
+            assert first.exit_code == 0 and {f.status.value for f in first.files} == {"create"}
+        else:
+            copier.run_copy("tpl", tmp_path / out, defaults=True, quiet=True)
+        (tmp_path / out / "settings.toml").write_text("name = 'edited'\n")
+        (tmp_path / out / "app/main.py").write_text("print('edited')\n")
+        (tmp_path / out / "app/local.cfg").unlink()
+    report = api.new(Path("tpl"), {}, out=tmp_path / "ours", on_conflict=ConflictPolicy.OVERWRITE)
+    assert report.exit_code == 0, report
+    assert {f.path: f.status.value for f in report.files} == {
+        ".copier-answers.yml": "identical",
+        "settings.toml": "skip",  # kept, though --on-conflict overwrite
+        "app/local.cfg": "create",  # not there: created
+        "app/main.py": "overwrite",
+    }
+    copier.run_copy("tpl", tmp_path / "theirs", defaults=True, quiet=True, overwrite=True)
+    assert tree(tmp_path / "ours") == tree(tmp_path / "theirs")
+    assert (tmp_path / "ours/settings.toml").read_text() == "name = 'edited'\n"
+    conflicted = api.new(Path("tpl"), {}, out=tmp_path / "ours")  # the default policy: fail
+    assert conflicted.exit_code == 0, "a file the template keeps is never a conflict"
+    assert {f.status.value for f in conflicted.files} == {"identical", "skip"}
 
 
 def test_prompts_follow_when_and_templated_defaults(tmp_path: Path) -> None:

@@ -11,6 +11,10 @@ it stops every process its checks started, at once, and re-raises.
 Trust: the kinds that run code of the blueprint's (``import``, ``pytest``,
 ``command``) need ``trust=True`` (``--trust``) for a blueprint that is not built
 in, unless the user's settings file lists it under ``trust:``.
+
+Python: the kinds that start Python (``import``, ``pytest``, ``command``, and ``py_compile``,
+which compiles with it) use the interpreter :func:`prepare` is given, the destination
+project's as :func:`find_python` finds it; each result names the one it ran with.
 """
 
 from __future__ import annotations
@@ -26,6 +30,14 @@ from pathlib import Path
 from typing import Any
 
 from scaffolder.blueprint import Blueprint, Check, Origin
+from scaffolder.checks.guards import ToolMissingError, UntrustedError, guard_tools, guard_trust
+from scaffolder.checks.interpreter import (
+    Found,
+    Interpreter,
+    InterpreterError,
+    find_python,
+    scaffold_python,
+)
 from scaffolder.checks.kinds import KINDS
 from scaffolder.checks.model import (
     CheckProblem,
@@ -34,37 +46,28 @@ from scaffolder.checks.model import (
     Findings,
     ItemTarget,
     Target,
-    Tool,
 )
 from scaffolder.checks.processes import Processes
-from scaffolder.errors import BlueprintError, ScaffoldError
+from scaffolder.errors import BlueprintError
 from scaffolder.render import Renderer
-from scaffolder.settings import TrustedSource, load_settings, settings_path
+from scaffolder.settings import TrustedSource
 from scaffolder.variables import Item
 
 __all__ = [
     "CheckResult",
     "CheckStatus",
+    "Found",
+    "Interpreter",
+    "InterpreterError",
     "PhaseChecks",
     "Target",
     "ToolMissingError",
     "TrustedSource",
     "UntrustedError",
+    "find_python",
     "prepare",
     "run",
 ]
-
-
-class ToolMissingError(ScaffoldError):
-    """A check needs a tool that is not installed; found before anything is written."""
-
-    kind = "tool"
-
-
-class UntrustedError(ScaffoldError):
-    """A blueprint that is not built in, nor trusted, has checks that run its code."""
-
-    kind = "trust"
 
 
 @dataclass(frozen=True)
@@ -82,13 +85,17 @@ def prepare(
     *,
     trust: bool = False,
     trusted: Iterable[TrustedSource | str] | None = None,
+    python: Interpreter | None = None,
 ) -> tuple[Target, ...]:
     """Every check of every phase, ready to run; raises before anything is written.
 
     ``trust`` lets every blueprint's checks run its code; ``trusted`` lists the blueprint
     folders that may (entries as in the settings file's ``trust:``); ``None`` reads them
-    from the user's settings file, only if an untrusted check needs them.
+    from the user's settings file, only if an untrusted check needs them. ``python`` is the
+    interpreter the checks that start Python use (:func:`find_python`; default: scaffold's
+    own); the tool guard asks it for the modules they require.
     """
+    python = python or scaffold_python()
     targets = []
     for phase in phases:
         if not phase.blueprint.checks or not phase.items:
@@ -96,9 +103,9 @@ def prepare(
         renderer = Renderer(phase.blueprint)
         contexts = {item.index: renderer.context(item) for item in phase.items}
         for check in phase.blueprint.checks:
-            targets.append(_target(phase, check, renderer, contexts))
-    _guard_trust(targets, trust, trusted)
-    _guard_tools(targets)
+            targets.append(_target(phase, check, renderer, contexts, python))
+    guard_trust(targets, trust, trusted)
+    guard_tools(targets)
     return tuple(targets)
 
 
@@ -189,6 +196,7 @@ def _result(target: Target, status: CheckStatus, **found: Any) -> CheckResult:
         files=target.files,
         status=status,
         seconds=found.pop("seconds", 0.0),
+        python=target.python,
         **found,
     )
 
@@ -207,7 +215,11 @@ def _by_phase(targets: Iterable[Target]) -> list[tuple[str | None, list[Target]]
 
 
 def _target(
-    phase: PhaseChecks, check: Check, renderer: Renderer, contexts: Mapping[int, dict[str, Any]]
+    phase: PhaseChecks,
+    check: Check,
+    renderer: Renderer,
+    contexts: Mapping[int, dict[str, Any]],
+    python: Interpreter,
 ) -> Target:
     kind = KINDS.get(check.kind)
     where = f"{phase.blueprint.root / 'blueprint.yaml'}: checks: {check.kind}"
@@ -239,6 +251,7 @@ def _target(
         items=tuple(items),
         files=covered,
         built_in=phase.blueprint.origin is Origin.BUILT_IN,
+        python=python if kind.uses_python else None,
     )
 
 
@@ -263,56 +276,3 @@ def _render(options: Any, renderer: Renderer, context: dict[str, Any], where: st
     if isinstance(options, dict):
         return {key: _render(value, renderer, context, where) for key, value in options.items()}
     return options
-
-
-def _guard_trust(
-    targets: Sequence[Target], trust: bool, trusted: Iterable[TrustedSource | str] | None
-) -> None:
-    if trust:
-        return
-    # Each target knows its own blueprint's origin: a built-in blueprint that happens to
-    # share a name with a local one (two phases of a plan) must not vouch for it.
-    gated = [t for t in targets if KINDS[t.kind].runs_code and not t.built_in]
-    if not gated:
-        return
-    if trusted is None:
-        sources = load_settings().trust
-    else:
-        sources = tuple(
-            e if isinstance(e, TrustedSource) else TrustedSource.parse(e) for e in trusted
-        )
-    untrusted = sorted(
-        {
-            f"{target.blueprint} ({target.description}) in {target.blueprint_root}"
-            for target in gated
-            if not any(source.covers(target.blueprint_root) for source in sources)
-        }
-    )
-    if untrusted:
-        raise UntrustedError(
-            "a blueprint that is not built in has checks that run its code on this machine "
-            "(import, pytest and command checks do):\n"
-            + "\n".join(f"  {line}" for line in untrusted)
-            + "\nNothing was run or written. Read the blueprint; if you trust it, run again "
-            f"with --trust, or list its folder under `trust:` in {settings_path()}."
-        )
-
-
-def _guard_tools(targets: Sequence[Target]) -> None:
-    missing: dict[str, tuple[Tool, set[str]]] = {}
-    for target in targets:
-        for tool in KINDS[target.kind].tools(target):
-            if not tool.available():
-                missing.setdefault(tool.name, (tool, set()))[1].add(
-                    f"{target.blueprint}: {target.description}"
-                )
-    if missing:
-        lines = [
-            f"  {name}: needed by {', '.join(sorted(checks))}. {tool.install}"
-            for name, (tool, checks) in sorted(missing.items())
-        ]
-        raise ToolMissingError(
-            "a check needs a tool that is not installed; nothing was written:\n"
-            + "\n".join(lines)
-            + "\nInstall it, or run with --no-check to skip the checks."
-        )

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
-import importlib.machinery
-import importlib.util
-import shutil
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from scaffolder.checks.model import Findings, Target, Tool
+from scaffolder.checks.probe import module_available as module_available  # the guard's, in-process
 from scaffolder.checks.processes import Processes
 from scaffolder.errors import BlueprintError
 
@@ -20,41 +18,15 @@ TIMEOUT = 600  # seconds a check's process may take, unless its options say othe
 TRIM = 4000  # characters of a tool's output kept in a problem's message
 
 
-def module_available(name: str) -> bool:
-    """Whether ``name`` can be imported by the interpreter that runs the checks.
-
-    Found without importing it, or any package above it: ``a.b`` would import ``a``, whose
-    ``__init__`` may be the destination's or the blueprint's code, and nothing of theirs may
-    run in scaffold's own process (not even in a dry run). So only the top-level name is
-    looked up through the import system (which imports nothing for a top-level name), and
-    each name below it in its package's folders.
-    """
-    parts = name.split(".")
-    if not all(part.isidentifier() for part in parts):
-        return False
-    try:
-        spec = importlib.util.find_spec(parts[0])
-        for depth in range(1, len(parts)):
-            if spec is None or spec.submodule_search_locations is None:
-                return False
-            spec = importlib.machinery.PathFinder.find_spec(
-                ".".join(parts[: depth + 1]), list(spec.submodule_search_locations)
-            )
-    except (ImportError, ValueError):
-        return False
-    return spec is not None
-
-
 def module_tool(name: str) -> Tool:
+    """A module a check requires, looked up by the check's interpreter (the tool guard)."""
     package = {"yaml": "pyyaml"}.get(name, name.partition(".")[0])
-    return Tool(name, lambda: module_available(name), f"Install it with: pip install {package}")
+    return Tool(name, module=True, package=package)
 
 
 def program_tool(program: str) -> Tool:
-    def on_path() -> bool:
-        return shutil.which(program) is not None
-
-    return Tool(program, on_path, f"Install {program} and put it on PATH.")
+    """A program a check runs, looked up on ``PATH`` (its interpreter's folder first)."""
+    return Tool(program)
 
 
 def read(destination: str, path: str) -> bytes:
@@ -67,6 +39,7 @@ class Kind:
     name = ""
     suffixes: tuple[str, ...] = ()
     runs_code = False  # runs the blueprint's (or the rendered files') code: needs trust
+    uses_python = False  # runs with the run's chosen Python (else inside scaffold, on data)
     option_names: frozenset[str] = frozenset({"files", "requires", "timeout"})
 
     def options(self, raw: Any, where: str) -> dict[str, Any]:

@@ -20,6 +20,7 @@ class Command(Kind):
 
     name = "command"
     runs_code = True
+    uses_python = True  # it runs in the environment of the run's Python (first on PATH)
     option_names = Kind.option_names | {"run"}
 
     def options(self, raw: Any, where: str) -> dict[str, Any]:
@@ -46,7 +47,7 @@ class Command(Kind):
     def tools(self, target: Target) -> list[Tool]:
         # A program given by its path (`./scripts/check.sh`) is found from the destination
         # when the check runs, and the run may be what writes it: only bare names are
-        # looked up on PATH beforehand.
+        # looked up on PATH beforehand (the run's Python's folder first).
         programs = sorted({argv[0] for argv in self._commands(target) if argv})
         programs = [p for p in programs if "/" not in p and os.sep not in p]
         return [*(program_tool(p) for p in programs), *super().tools(target)]
@@ -55,7 +56,7 @@ class Command(Kind):
         problems, outputs = [], []
         commands = self._commands(target)
         for argv in commands:
-            result = processes.spawn(argv, destination, self.timeout(target))
+            result = processes.spawn(argv, destination, self.timeout(target), target.python)
             output = (result.stdout + result.stderr).strip()
             outputs.append(f"$ {shlex.join(argv)}\n{output}")
             if result.returncode != 0:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from scaffolder.checks.interpreter import Interpreter
 
 
 class CheckStatus(enum.Enum):
@@ -50,6 +51,9 @@ class Target:
     items: tuple[ItemTarget, ...]
     files: tuple[str, ...]
     built_in: bool = False  # declared by a built-in blueprint: its commands need no --trust
+    # the Python it runs with (import, pytest, command, py_compile); None: it runs inside
+    # scaffold on data (yaml, json, toml, jsonschema, markdown, sqlite)
+    python: Interpreter | None = None
 
 
 @dataclass(frozen=True)
@@ -73,12 +77,14 @@ class CheckResult:
     output: str = ""
     problems: tuple[CheckProblem, ...] = ()
     processes: int = 0
+    python: Interpreter | None = None  # the Python it ran with; None: inside scaffold, on data
 
 
 @dataclass(frozen=True)
 class Tool:
-    """Something a check needs; ``install`` says how to get it."""
+    """Something a check needs: a Python module its interpreter must be able to import
+    (``package`` is what to install), or a program on ``PATH``."""
 
     name: str
-    available: Callable[[], bool]
-    install: str
+    module: bool = False
+    package: str = ""

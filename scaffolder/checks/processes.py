@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Sequence
 
+from scaffolder.checks.interpreter import Interpreter, environment
 from scaffolder.commit import orphans
 
 GRACE = 1.0  # seconds a stopped group has between SIGTERM and SIGKILL
@@ -34,17 +35,16 @@ class Processes:
         self._live: set[Process] = set()
         self._stopped = False
 
-    def spawn(self, argv: list[str], cwd: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    def spawn(
+        self, argv: list[str], cwd: str, timeout: float, python: Interpreter | None = None
+    ) -> subprocess.CompletedProcess[str]:
         """Run one of a check's processes to its end, or until ``timeout`` seconds.
 
         The destination is importable (on ``PYTHONPATH``) and no bytecode is written into
-        it: a rolled-back run must leave no ``__pycache__`` behind.
+        it: a rolled-back run must leave no ``__pycache__`` behind. ``python``'s virtual
+        environment, if it has one, is active (:func:`~scaffolder.checks.interpreter.environment`).
         """
-        env = dict(os.environ)
-        # absolute: a relative destination (`--out svc`) seen from inside it would be svc/svc
-        here = os.path.abspath(cwd)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH")) if p)
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env = environment(cwd, python)
         env.update(orphans.mark(cwd))  # if scaffold is killed, the next run stops them
         with self._lock:  # so that stop_all() cannot miss a process that is starting
             if self._stopped:

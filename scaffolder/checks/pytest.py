@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-import sys
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from scaffolder.checks.base import TRIM, Kind, module_tool
+from scaffolder.checks.interpreter import scaffold_python
 from scaffolder.checks.model import CheckProblem, Findings, ItemTarget, Target, Tool
 from scaffolder.checks.processes import Processes
 from scaffolder.errors import BlueprintError
@@ -23,6 +23,7 @@ class Pytest(Kind):
 
     name = "pytest"
     runs_code = True  # collecting imports conftest.py and the test modules
+    uses_python = True
     option_names = Kind.option_names | {"collect_only", "run", "min_tests", "exact"}
 
     def options(self, raw: Any, where: str) -> dict[str, Any]:
@@ -57,8 +58,9 @@ class Pytest(Kind):
             return Findings((CheckProblem(message),))
         run_tests = any(item.options.get("run") for item in target.items)
         mode = ["-rA"] if run_tests else ["--collect-only"]
+        python = target.python or scaffold_python()
         argv = [
-            sys.executable,
+            python.path,
             "-c",
             _PYTEST_SCRIPT,
             "-q",
@@ -70,7 +72,7 @@ class Pytest(Kind):
             "--",
             *target.files,
         ]
-        result = processes.spawn(argv, destination, self.timeout(target))
+        result = processes.spawn(argv, destination, self.timeout(target), python)
         output = result.stdout + result.stderr
         collected = Counter(
             _test_file(line) for line in output.splitlines() if _is_test_id(line, run_tests)

@@ -1,27 +1,32 @@
-"""Python kinds: the files compile (``py_compile``), the modules import (``import``)."""
+"""Python kinds: the files compile (``py_compile``), the modules import (``import``), both
+with the run's Python (:mod:`scaffolder.checks.interpreter`)."""
 
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from scaffolder.checks.base import TRIM, Kind, module_name, read, strings
+from scaffolder.checks.interpreter import Interpreter, answer_of, probe_command, scaffold_python
 from scaffolder.checks.model import CheckProblem, Findings, Target
 from scaffolder.checks.processes import Processes
 from scaffolder.errors import BlueprintError
 
 
 class PyCompile(Kind):
-    """Every generated ``.py`` file compiles (in-process; no bytecode is written, and
-    compiling runs none of the code)."""
+    """Every generated ``.py`` file compiles with the run's Python (no bytecode is written,
+    and compiling runs none of the code): in-process when that is scaffold's own, else in
+    one process of the project's interpreter, whose version decides what syntax is valid."""
 
     name = "py_compile"
     suffixes = (".py",)
+    uses_python = True
 
     def run(self, target: Target, destination: str, processes: Processes) -> Findings:
+        if target.python is not None and not target.python.own:
+            return _compile_in(target.python, target, destination, processes)
         problems = []
         for path in target.files:
             try:
@@ -33,12 +38,31 @@ class PyCompile(Kind):
         return Findings(tuple(problems))
 
 
+def _compile_in(
+    python: Interpreter, target: Target, destination: str, processes: Processes
+) -> Findings:
+    argv = probe_command(python, ["compile", *target.files])
+    result = processes.spawn(argv, destination, Kind.timeout(target), python)
+    answer = answer_of(result.stdout)
+    found = answer.get("problems") if answer is not None else None
+    if not isinstance(found, list):
+        output = (result.stdout + result.stderr).strip()
+        message = f"{python.path} could not compile the files (exit code {result.returncode})"
+        return Findings((CheckProblem(f"{message}: {output[-TRIM:]}"),), output, 1)
+    problems = tuple(
+        CheckProblem(str(message), str(path), line if isinstance(line, int) else None)
+        for message, path, line in found
+    )
+    return Findings(problems, processes=1)
+
+
 class Import(Kind):
     """Named modules import, in one process with the destination on ``sys.path``. Importing
     runs the modules' code: needs --trust unless the blueprint is built in."""
 
     name = "import"
     runs_code = True
+    uses_python = True
     option_names = Kind.option_names | {"modules"}
     _MARKER = "\n--scaffold-import-verdict--"
     _SCRIPT = (
@@ -73,8 +97,9 @@ class Import(Kind):
 
     def run(self, target: Target, destination: str, processes: Processes) -> Findings:
         modules = list(dict.fromkeys(m for item in target.items for m in item.options["modules"]))
+        python = target.python or scaffold_python()
         result = processes.spawn(
-            [sys.executable, "-c", self._SCRIPT, *modules], destination, self.timeout(target)
+            [python.path, "-c", self._SCRIPT, *modules], destination, self.timeout(target), python
         )
         printed, marker, verdict = result.stdout.rpartition(self._MARKER)
         try:

@@ -1,10 +1,17 @@
 """The ``sqlite`` kind: migrations apply up then down to an in-memory database, which the
-check's authorizer keeps from touching any file."""
+check's authorizer keeps from touching any file. The migrations already in the destination's
+migration folder are applied first: a follow-up migration meets the schema it will meet."""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import fnmatch
+import os
+import posixpath
 import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from scaffolder.checks.base import Kind, read
@@ -14,9 +21,11 @@ from scaffolder.errors import BlueprintError
 
 
 class Sqlite(Kind):
-    """SQL migrations apply to an in-memory SQLite database: every ``up`` in path order,
-    then every ``down`` in reverse — and each down must put the schema back exactly as it
-    was before its up (tables and their columns, indexes, views, triggers)."""
+    """SQL migrations apply to an in-memory SQLite database: first the up migrations already
+    in the folders the run writes its own to (the run did not write them: they are applied,
+    never undone), then the run's every ``up`` in path order, then its every ``down`` in
+    reverse — and each down must put the schema back exactly as it was before its up
+    (tables and their columns, indexes, views, triggers)."""
 
     name = "sqlite"
     suffixes = (".sql",)
@@ -51,15 +60,22 @@ class Sqlite(Kind):
             return Findings(
                 tuple(CheckProblem("no down migration undoes it", up) for up in unpaired)
             )
+        earlier = _earlier(target, destination)
         database = sqlite3.connect(":memory:")
         refused = _Refusals()
         database.set_authorizer(refused)
         try:
+            for path in earlier:
+                if problem := _apply(database, destination, path, refused):
+                    note = "a migration already in the destination, applied before the run's own"
+                    return Findings((_noted(problem, note),), _applied(earlier))
             before: dict[str, _Schema] = {}
             for up in ordered:
                 before[up] = _schema(database)
                 if problem := _apply(database, destination, up, refused):
-                    return Findings((problem,))
+                    if earlier:
+                        problem = _noted(problem, _after(earlier))
+                    return Findings((problem,), _applied(earlier))
             for up in reversed(ordered):
                 down = pairs[up]
                 if down is None:
@@ -69,10 +85,55 @@ class Sqlite(Kind):
                 difference = _compare(before[up], _schema(database))
                 if difference:
                     message = f"does not undo {up}: {difference}"
-                    return Findings((CheckProblem(message, down),))
+                    return Findings((CheckProblem(message, down),), _applied(earlier))
         finally:
             database.close()
-        return Findings()
+        return Findings(output=_applied(earlier))
+
+
+def _earlier(target: Target, destination: str) -> list[str]:
+    """The up migrations already in the folders of the run's own up migrations (matching
+    the item's ``up`` and not its ``down``), that the run did not write: in path order.
+    Only regular files: a link is not followed."""
+    own = set(target.files)
+    found: set[str] = set()
+    for item in target.items:
+        up, down = item.options.get("up", "*up.sql"), item.options.get("down", "*down.sql")
+        for folder in {posixpath.dirname(f) for f in item.files if fnmatch.fnmatch(f, up)}:
+            with contextlib.suppress(OSError), os.scandir(Path(destination, folder)) as entries:
+                for entry in entries:
+                    path = posixpath.join(folder, entry.name)
+                    if (
+                        path not in own
+                        and entry.is_file(follow_symlinks=False)
+                        and fnmatch.fnmatch(path, up)
+                        and not fnmatch.fnmatch(path, down)
+                    ):
+                        found.add(path)
+    return sorted(found)
+
+
+def _noted(problem: CheckProblem, note: str) -> CheckProblem:
+    return dataclasses.replace(problem, message=f"{problem.message} ({note})")
+
+
+def _after(earlier: Sequence[str]) -> str:
+    folders = ", ".join(sorted({_folder(path) for path in earlier}))
+    count = f"{len(earlier)} migration{'s' if len(earlier) != 1 else ''}"
+    return f"applied after the {count} already in {folders}"
+
+
+def _folder(path: str) -> str:
+    folder = posixpath.dirname(path)
+    return f"{folder}/" if folder else "the destination's top folder"
+
+
+def _applied(earlier: Sequence[str]) -> str:
+    if not earlier:
+        return "no migration was in the destination before the run's own"
+    return "applied first, as already in the destination:\n" + "\n".join(
+        f"  {path}" for path in earlier
+    )
 
 
 _Schema = dict[tuple[str, str], tuple[Any, ...]]

@@ -59,6 +59,20 @@ TrustOption = Annotated[
         ),
     ),
 ]
+PythonOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--python",
+        metavar="PATH",
+        help=(
+            "The Python the checks use (import, pytest, command, py_compile): an "
+            "interpreter or a virtual environment's folder. Default: the VIRTUAL_ENV in "
+            "effect, else a .venv or venv in the destination or a folder above it, else "
+            "scaffold's own."
+        ),
+        show_default=False,
+    ),
+]
 VcsRefOption = Annotated[
     str | None,
     typer.Option(
@@ -160,6 +174,7 @@ def new(
     trust: TrustOption = False,
     no_wait: NoWaitOption = False,
     vcs_ref: VcsRefOption = None,
+    python: PythonOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Render one blueprint once, prompting on a terminal for missing values."""
@@ -181,6 +196,7 @@ def new(
             trust=trust,
             wait=not no_wait,
             on_wait=output.waiting,
+            python=python,
         )
     _finish(report, json_output)
 
@@ -207,6 +223,7 @@ def batch(
     trust: TrustOption = False,
     no_wait: NoWaitOption = False,
     vcs_ref: VcsRefOption = None,
+    python: PythonOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Render many items from an items file: one blueprint, or a plan of phases."""
@@ -227,6 +244,7 @@ def batch(
                 wait=not no_wait,
                 on_wait=output.waiting,
                 vcs_ref=vcs_ref,
+                python=python,
             )
     _finish(report, json_output, batch=True)
 
@@ -237,11 +255,14 @@ def check(
     out: OutOption = Path("."),
     trust: TrustOption = False,
     no_wait: NoWaitOption = False,
+    python: PythonOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Run the checks of the last run in a destination again."""
     with handled(json_output=json_output, verbose=_verbose(ctx)):
-        report = api.check(out, trust=trust, wait=not no_wait, on_wait=output.waiting)
+        report = api.check(
+            out, trust=trust, wait=not no_wait, on_wait=output.waiting, python=python
+        )
     if json_output:
         output.print_json(report.to_json())
     else:
@@ -263,7 +284,8 @@ def update(
         list[Path] | None,
         typer.Argument(
             metavar="DEST",
-            help="Projects made from Copier templates (default: this folder).",
+            help="Projects made from Copier templates or by native blueprints "
+            "(default: this folder).",
             show_default=False,
         ),
     ] = None,
@@ -273,7 +295,8 @@ def update(
             "--vcs-ref",
             metavar="REF",
             help="The template version to update to: a tag, branch or commit "
-            "(default: the latest PEP 440 tag, as in Copier).",
+            "(default: the latest PEP 440 tag, as in Copier; for a native blueprint from "
+            "git, the ref its run asked for).",
             show_default=False,
         ),
     ] = None,
@@ -288,8 +311,9 @@ def update(
         ConflictPolicy,
         typer.Option(
             "--on-conflict",
-            help="Files Copier could not merge: fail (write nothing), overwrite (write "
-            "Copier's result, markers included), skip (keep your version).",
+            help="Files whose changes could not be merged: fail (write nothing), "
+            "overwrite (write Copier's result, markers included; of a native blueprint, "
+            "its new render), skip (keep your version).",
         ),
     ] = ConflictPolicy.FAIL,
     answers_file: Annotated[
@@ -315,10 +339,12 @@ def update(
         ),
     ] = False,
     no_wait: NoWaitOption = False,
+    python: PythonOption = None,
     json_output: JsonOption = False,
 ) -> None:
-    """Bring projects made from Copier templates to a newer template version: Copier's own
-    update (three-way merge) in a staging copy of each, committed in one transaction."""
+    """Bring projects to the newest version of what made them, in one transaction: a Copier
+    template's newer version by Copier's own update (in a staging copy of each), native
+    blueprints as they are now by a three-way merge with what the last run wrote."""
     with handled(json_output=json_output, verbose=_verbose(ctx)):
         report = api.update(
             destinations or [Path(".")],
@@ -332,8 +358,57 @@ def update(
             trust=trust,
             wait=not no_wait,
             on_wait=output.waiting,
+            python=python,
         )
     _finish(report, json_output)
+
+
+@app.command()
+def undo(
+    ctx: typer.Context,
+    run_id: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="RUN",
+            help="Go back to before this run (an id from `scaffold history`), reverting "
+            "the newer runs too. Default: the newest run.",
+            show_default=False,
+        ),
+    ] = None,
+    out: OutOption = Path("."),
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Revert files changed since the run too (those changes are lost)."
+        ),
+    ] = False,
+    dry_run: DryRunOption = False,
+    no_wait: NoWaitOption = False,
+    json_output: JsonOption = False,
+) -> None:
+    """Revert the newest run in a destination (run by run): delete the files it created,
+    give the files it changed back their old bytes and modes; atomically."""
+    with handled(json_output=json_output, verbose=_verbose(ctx)):
+        report = api.undo(
+            out, run_id, force=force, dry_run=dry_run, wait=not no_wait, on_wait=output.waiting
+        )
+    _finish(report, json_output)
+
+
+@app.command()
+def history(
+    ctx: typer.Context,
+    out: OutOption = Path("."),
+    no_wait: NoWaitOption = False,
+    json_output: JsonOption = False,
+) -> None:
+    """The runs recorded in a destination, newest first: id, time, blueprints, items, files."""
+    with handled(json_output=json_output, verbose=_verbose(ctx)):
+        found = api.history(out, wait=not no_wait, on_wait=output.waiting)
+    if json_output:
+        output.print_json(found.to_json())
+    else:
+        output.draw_history(found, output.console())
 
 
 def _finish(report: Report, json_output: bool, *, batch: bool = False) -> None:
@@ -361,11 +436,12 @@ def blueprint_test(
     ] = None,
     trust: TrustOption = False,
     vcs_ref: VcsRefOption = None,
+    python: PythonOption = None,
     json_output: JsonOption = False,
 ) -> None:
     """Render each of a blueprint's examples in a fresh folder and run its checks."""
     with handled(json_output=json_output, verbose=_verbose(ctx)):
-        reports = api.test_blueprint(name, keep=keep, trust=trust, vcs_ref=vcs_ref)
+        reports = api.test_blueprint(name, keep=keep, trust=trust, vcs_ref=vcs_ref, python=python)
     failed = [number for number, r in enumerate(reports, start=1) if r.exit_code]
     if json_output:
         output.print_json({"examples": [r.to_json() for r in reports], "failed": failed})

@@ -13,8 +13,9 @@ from rich.syntax import Syntax
 from rich.table import Column, Table
 
 from scaffolder.blueprint import Blueprint
-from scaffolder.checks import CheckStatus
+from scaffolder.checks import CheckStatus, Found
 from scaffolder.commit import Holder
+from scaffolder.history import History
 from scaffolder.plan import FileStatus
 from scaffolder.render import BatchDone
 from scaffolder.report import Outcome, Report
@@ -26,6 +27,8 @@ STYLES = {
     FileStatus.CONFLICT: "bold red",
     FileStatus.SKIP: "yellow",
     FileStatus.DELETE: "red",
+    FileStatus.INJECT: "cyan",
+    FileStatus.MERGE: "magenta",
 }
 
 
@@ -36,6 +39,8 @@ DONE = {
     FileStatus.CONFLICT: "in conflict",
     FileStatus.SKIP: "skipped",
     FileStatus.DELETE: "deleted",
+    FileStatus.INJECT: "injected",
+    FileStatus.MERGE: "merged",
 }
 
 
@@ -46,6 +51,8 @@ PLANNED = {
     FileStatus.CONFLICT: "in conflict",
     FileStatus.SKIP: "to skip",
     FileStatus.DELETE: "to delete",
+    FileStatus.INJECT: "to inject",
+    FileStatus.MERGE: "to merge",
 }
 
 
@@ -91,7 +98,9 @@ def draw_report(report: Report, out: Console, *, batch: bool = False) -> None:
     counts = ", ".join(
         f"{report.count(status)} {DONE[status]}" for status in FileStatus if report.count(status)
     )
-    if report.outcome is Outcome.CONFLICTED and report.update:
+    if report.outcome is Outcome.CONFLICTED and report.undone:
+        draw_undo_conflicts(report, out)
+    elif report.outcome is Outcome.CONFLICTED and report.update:
         draw_update_conflicts(report, out)
     elif report.outcome is Outcome.CONFLICTED:
         conflicts = [f.path for f in report.files if f.status is FileStatus.CONFLICT]
@@ -120,22 +129,43 @@ def draw_report(report: Report, out: Console, *, batch: bool = False) -> None:
             if report.count(status)
         )
         out.print(f"dry run: {planned or 'nothing to do'}; nothing was written")
+    elif report.undone:
+        runs = ", ".join(report.undone)
+        out.print(f"undone: run {runs}: {counts or 'nothing to do'} in {report.seconds:.2f}s")
     else:
         out.print(f"done: {counts or 'nothing to do'} in {report.seconds:.2f}s")
 
 
+def draw_undo_conflicts(report: Report, out: Console) -> None:
+    """Why an undo stopped: files changed since the run it reverts."""
+    conflicts = [f.path for f in report.files if f.status is FileStatus.CONFLICT]
+    out.print(
+        f"[bold red]conflict:[/] {len(conflicts)} file{'s' if len(conflicts) != 1 else ''} "
+        f"changed since run {', '.join(report.undone)} ({escape(', '.join(conflicts))}). "
+        + ("Nothing would be written. " if report.dry_run else "Nothing was written. ")
+        + "Use --force to revert them anyway (the changes made to them since are lost)"
+        + (" (the diffs are above)." if report.dry_run else "; --dry-run shows the diffs.")
+    )
+
+
 def draw_update_conflicts(report: Report, out: Console) -> None:
-    """Why an update stopped: files Copier could not merge (or that changed meanwhile)."""
+    """Why an update stopped: files whose changes could not be merged (or that changed
+    meanwhile); the notes above say why, file by file."""
     conflicts = [f.path for f in report.files if f.status is FileStatus.CONFLICT]
     out.print(
         f"[bold red]conflict:[/] {len(conflicts)} file{'s' if len(conflicts) != 1 else ''} "
         "where the template's changes and the project's own could not be merged "
         f"({escape(', '.join(conflicts))}). "
         + ("Nothing would be written. " if report.dry_run else "Nothing was written. ")
-        + "Use --on-conflict overwrite to write Copier's result with its conflict markers "
-        "(or .rej files), as `copier update` does, or --on-conflict skip to keep your "
+        + "Use --on-conflict overwrite to take the new version (of a Copier template: "
+        "Copier's result with its conflict markers, or .rej files, as `copier update` does; "
+        "of a native blueprint: its new render), or --on-conflict skip to keep your "
         "version of those files"
-        + (" (the diffs are above)." if report.dry_run else "; --dry-run shows the diffs.")
+        + (
+            " (the diffs are above, with the conflict markers)."
+            if report.dry_run
+            else "; --dry-run shows the diffs, with the conflict markers."
+        )
     )
 
 
@@ -174,9 +204,13 @@ def draw_checks(report: Report, out: Console, *, verdict: bool = True) -> None:
             "its partial changes were rolled back"
         )
     phases = any(check.phase for check in report.checks)
+    # which Python ran each check: a column when it is not scaffold's own
+    pythons = any(c.python and c.python.found is not Found.SCAFFOLD for c in report.checks)
     table = Table(box=box.SIMPLE_HEAD, title="checks", title_justify="left")
     for name in (["phase"] if phases else []) + ["blueprint", "check"]:
         table.add_column(name)
+    if pythons:
+        table.add_column("python", no_wrap=True)
     for name in ("files", "result", "time"):
         table.add_column(name, justify="right", no_wrap=True)
     for check in report.checks:
@@ -185,11 +219,13 @@ def draw_checks(report: Report, out: Console, *, verdict: bool = True) -> None:
             *([escape(check.phase or "")] if phases else []),
             escape(check.blueprint),
             escape(check.description),
+            *([escape(check.python.label if check.python else "")] if pythons else []),
             str(len(check.files)),
             f"[{style}]{check.status.value.replace('_', ' ')}[/]",
             f"{check.seconds:.2f}s",
         )
     out.print(table)
+    draw_pythons(report, out, every=pythons)
     for check in report.checks:
         if check.status is not CheckStatus.FAILED:
             continue
@@ -208,6 +244,16 @@ def draw_checks(report: Report, out: Console, *, verdict: bool = True) -> None:
             out.print("[bold red]checks failed[/]")
         else:
             out.print(f"checks passed: {len(report.checks)} in {report.seconds:.2f}s")
+
+
+def draw_pythons(report: Report, out: Console, *, every: bool) -> None:
+    """Each Python the checks ran with (``every``), or those of the checks that failed."""
+    shown = dict.fromkeys(
+        c.python for c in report.checks if c.python and (every or c.status is CheckStatus.FAILED)
+    )
+    for python in shown:
+        if python is not None:
+            out.print(f"python: {escape(python.describe())}")
 
 
 def draw_summary(report: Report, out: Console) -> None:
@@ -381,3 +427,38 @@ def draw_blueprint(blueprint: Blueprint, out: Console) -> None:
         out.print("[bold]checks[/]")
         for check in blueprint.checks:
             out.print(f"  {escape(check.describe())}")
+
+
+HISTORY_ITEMS = 3  # item names shown per run; --json has all of them
+
+
+def draw_history(history: History, out: Console) -> None:
+    """A row per run, newest first: id, number, time, blueprints, items, files changed."""
+    if history.recovery.rolled_back:
+        out.print(
+            f"[yellow]recovered[/] an interrupted run in {escape(str(history.destination))}: "
+            "its partial changes were rolled back"
+        )
+    if not history.runs:
+        out.print(f"no runs recorded in {escape(str(history.destination))}")
+        return
+    table = Table(box=box.SIMPLE_HEAD, title="history (newest first)", title_justify="left")
+    for name in ("run", "#", "time (UTC)", "blueprints", "items", "files"):
+        table.add_column(name, overflow="fold")
+    done = {status.value: word for status, word in DONE.items()}
+    for run in reversed(history.runs):
+        names = [item.name or f"item {item.index}" for item in run.items]
+        shown = ", ".join(names[:HISTORY_ITEMS])
+        if len(names) > HISTORY_ITEMS:
+            shown += f" (+{len(names) - HISTORY_ITEMS})"
+        files = ", ".join(f"{n} {done.get(a, a)}" for a, n in sorted(run.counts().items()))
+        table.add_row(
+            run.id,
+            str(run.number),
+            run.time.replace("T", " ").removesuffix("Z"),
+            escape(", ".join(run.blueprints)),
+            escape(f"{len(names)}: {shown}" if names else "0"),
+            files or "record only",
+        )
+    out.print(table)
+    out.print("`scaffold undo` reverts the newest; `scaffold undo RUN` goes back to before RUN")

@@ -108,10 +108,16 @@ class FileSystem:
         finally:
             os.close(fd)
 
+    def symlink(self, link: str, path: Path) -> None:
+        """Create the symlink ``path`` (which must not exist) to ``link``, never followed."""
+        self._trim()
+        folder, name = self._locate(path)
+        os.symlink(link, name, dir_fd=folder)
+
     def backup(self, source: Path, target: Path) -> None:
         """Keep ``source`` as the new name ``target``: a hard link (no space, and the file
         is never written again: a commit replaces files by renaming new ones over them),
-        else a copy."""
+        else a copy (of a symlink: the link itself)."""
         self._trim()
         (source_folder, source_name), (folder, name) = self._locate(source), self._locate(target)
         try:
@@ -125,7 +131,10 @@ class FileSystem:
         except OSError as exc:
             if exc.errno not in _NO_LINK:
                 raise
-            self.copy(source, target)
+            if self.kind(source) == "symlink":
+                self.symlink(self.read_link(source), target)
+            else:
+                self.copy(source, target)
 
     def copy(self, source: Path, target: Path) -> None:
         """Copy the regular file ``source`` to the new file ``target``, keeping its mode."""
@@ -207,6 +216,12 @@ class FileSystem:
         if stat.S_ISDIR(info.st_mode):
             return "folder"
         return "file" if stat.S_ISREG(info.st_mode) else "other"
+
+    def read_link(self, path: Path) -> str:
+        """The target of the symlink ``path``, as written (never followed)."""
+        self._trim()
+        folder, name = self._locate(path)
+        return os.readlink(name, dir_fd=folder)
 
     def mode(self, path: Path) -> int:
         """The permission bits of ``path`` itself (a link is not followed)."""

@@ -10,6 +10,9 @@ Version 3 adds deletions (an update removes files): an entry's ``action`` is ``w
 ``delete`` (a file kept in ``backups/`` like an overwritten one, then removed), and
 ``removed_dirs`` lists the folders the deletions leave empty, removed at commit and made
 again by a rollback. A version 2 journal (no deletions) is read by version 2's rules.
+Besides the paths a blueprint may render, an entry may name scaffolder's own files (the
+record, the history's entries and packs: :func:`scaffolder.paths.own_file`), which a run
+writes and an undo writes or deletes.
 """
 
 from __future__ import annotations
@@ -23,8 +26,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from scaffolder.commit.files import FileSystem
-from scaffolder.errors import ScaffoldError
-from scaffolder.paths import RECORD, RESERVED, confine
+from scaffolder.paths import HISTORY, RESERVED, is_confined, link_leaves, own_file
 
 JOURNAL_FILE = "journal.json"
 VERSION = 3
@@ -119,7 +121,7 @@ class Journal:
         journal = cls(journal_id, destination, read, [], state)
         own = {".", RESERVED.as_posix(), f"{RESERVED.as_posix()}/{journal_id}"}
         for relative in created:
-            if relative not in own and not (isinstance(relative, str) and _confined(relative)):
+            if relative not in own and not (isinstance(relative, str) and _folder(relative)):
                 raise UntrustedJournal(f"created folder {relative!r} is not in the destination")
             journal.created_dirs.append(relative)
         if version == VERSION or "removed_dirs" in data:
@@ -138,7 +140,7 @@ def _removed_dirs(data: Any, entries: list[Entry]) -> list[RemovedDir]:
         if not isinstance(item, dict) or set(item) != _REMOVED_DIR_FIELDS:
             raise UntrustedJournal(f"removed folder {item!r} is not a path and a mode")
         path, mode = item["path"], item["mode"]
-        if not (isinstance(path, str) and _confined(path) and path in held):
+        if not (isinstance(path, str) and _folder(path) and path in held):
             raise UntrustedJournal(f"removed folder {path!r} held no file the commit deletes")
         if not _valid_mode(mode):
             raise UntrustedJournal(f"removed folder {path!r} has the unexpected mode {mode!r}")
@@ -158,7 +160,7 @@ def _entry(data: Any, journal_id: str, version: int, state: JournalState) -> Ent
     if not isinstance(data, dict) or set(data) != fields:
         raise UntrustedJournal(f"entry {data!r} does not have the fields {sorted(fields)}")
     path = data["path"]
-    if not isinstance(path, str) or not (_confined(path) or path == RECORD.as_posix()):
+    if not isinstance(path, str) or not (_confined(path) or own_file(path)):
         raise UntrustedJournal(f"entry {path!r} is not a destination-relative path")
     if data["temp"] != temp_name(PurePosixPath(path), journal_id).as_posix():
         raise UntrustedJournal(f"entry {path!r} has the unexpected temp file {data['temp']!r}")
@@ -175,25 +177,29 @@ def _entry(data: Any, journal_id: str, version: int, state: JournalState) -> Ent
         raise UntrustedJournal(f"entry {path!r} has the unknown action {action!r}")
     if action == DELETE:
         # a commit deletes only a file that is there, and only once it is kept in backups/
-        if path == RECORD.as_posix() or data["existed"] is not True:
+        if data["existed"] is not True:
             raise UntrustedJournal(f"entry {path!r} deletes a file a commit cannot delete")
         if backup is None and state is not JournalState.PREPARING:
             raise UntrustedJournal(f"entry {path!r} deletes a file without keeping it")
     return Entry(path, data["existed"], data["temp"], backup, mode, action)
 
 
+def _folder(path: str) -> bool:
+    """A folder a commit may create or leave empty: one a blueprint could write into, or
+    the history's (undo empties it)."""
+    return _confined(path) or path == HISTORY.as_posix()
+
+
 def _confined(path: str) -> bool:
     """The rule rendering applies to every path a blueprint writes."""
-    try:
-        return confine(path).as_posix() == path
-    except ScaffoldError:
-        return False
+    return is_confined(path)
 
 
 def inspect(journal: Journal, fs: FileSystem) -> None:
     """Refuse a journal that would lead recovery through a symlink or onto something that is
     not what the commit left there: every folder on the way to what it names must be a real
-    folder (or missing), and every backup a regular file (or gone, once restored)."""
+    folder (or missing), and every backup a regular file or a symlink that points inside the
+    destination from where it is restored (or gone, once restored)."""
     for folder in _folders_on_the_way(journal):
         if fs.kind(journal.path(folder)) not in ("folder", None):
             raise UntrustedJournal(f"{folder} is not a folder (a symlink?)")
@@ -204,10 +210,25 @@ def inspect(journal: Journal, fs: FileSystem) -> None:
         for relative in (entry.path, entry.temp):
             if fs.kind(journal.path(relative)) not in ("file", "symlink", None):
                 raise UntrustedJournal(f"{relative} is not a file")
-        if entry.backup is not None:
-            backup = journal.folder / entry.backup
-            if fs.kind(backup) not in ("file", None):
-                raise UntrustedJournal(f"its backup {entry.backup} is not a regular file")
+        if entry.backup is None or fs.kind(journal.folder / entry.backup) is None:
+            continue  # nothing kept, or already restored
+        if not restorable(journal, entry, fs):
+            raise UntrustedJournal(
+                f"its backup {entry.backup} is neither a regular file nor a symlink that "
+                "stays in the destination"
+            )
+
+
+def restorable(journal: Journal, entry: Entry, fs: FileSystem) -> bool:
+    """Whether ``entry``'s backup is there to be renamed back: a regular file, or a symlink
+    (a link the commit replaced) that points inside the destination from ``entry.path``."""
+    if entry.backup is None:
+        return False
+    backup = journal.folder / entry.backup
+    kind = fs.kind(backup)
+    if kind == "symlink":
+        return not link_leaves(PurePosixPath(entry.path), fs.read_link(backup))
+    return kind == "file"
 
 
 def _folders_on_the_way(journal: Journal) -> list[str]:

@@ -9,8 +9,11 @@ A commit keeps a journal under ``<destination>/.scaffold/journal/<id>/``:
    ones over them, so the old bytes are never written again), else as copies. Then the free
    space is checked against what the commit still has to write.
 3. ``prepared``: files are written, each to a temp file beside its target and renamed over
-   it; the files an update deletes (kept in ``backups/`` like overwritten ones) are removed,
-   and then the folders that leaves empty; the folders are synced.
+   it (a symlink too: made at the temp name, renamed over); the empty folders the plan
+   creates are made (the journal lists them with the other folders it creates, so a
+   rollback removes them); the files an update deletes (kept in ``backups/`` like
+   overwritten ones) are removed, and then the folders that leaves empty; the folders are
+   synced.
 4. ``committed``: the commit point, itself durable. The journal is then removed.
 
 An error or Ctrl-C before the commit point rolls back at once; a process killed mid-commit
@@ -184,13 +187,14 @@ def _prepare(
     deletes: tuple[PlannedFile, ...],
     fs: FileSystem,
 ) -> list[Path]:
-    """Write the journal and the backups; return the folders the targets still need."""
+    """Write the journal and the backups; return the folders the targets still need (and
+    the empty folders the plan creates)."""
     destination = journal.destination
     for folder in _missing_dirs(destination, [journal.folder]):
         fs.make_dir(folder)
         journal.created_dirs.append(_relative(folder, destination))
         fs.sync_dir(folder.parent)
-    for planned in writes:
+    for planned in _files(writes):
         journal.entries.append(
             Entry(
                 path=planned.path.as_posix(),
@@ -213,7 +217,8 @@ def _prepare(
             entry.backup = backup
     # The target folders are in the journal before any is made, so that a rollback after a
     # kill removes them too.
-    parents = [destination.joinpath(*p.path.parts).parent for p in writes]
+    targets = [destination.joinpath(*p.path.parts) for p in writes]
+    parents = [t if p.file.folder else t.parent for p, t in zip(writes, targets, strict=True)]
     folders = list(_missing_dirs(destination, parents))
     journal.created_dirs.extend(_relative(folder, destination) for folder in folders)
     journal.removed_dirs = _emptied(journal, fs)
@@ -276,12 +281,16 @@ def _apply(
     for folder in folders:
         fs.make_dir(folder)
     synced: dict[Path, None] = {folder.parent: None for folder in folders}
-    for planned, entry in zip(writes, journal.entries[: len(writes)], strict=True):
+    files = _files(writes)
+    for planned, entry in zip(files, journal.entries[: len(files)], strict=True):
         temp, target = journal.path(entry.temp), journal.path(entry.path)
-        fs.write(temp, planned.file.content, planned.file.mode)
+        if planned.file.link is not None:
+            fs.symlink(planned.file.link, temp)
+        else:
+            fs.write(temp, planned.file.content, planned.file.mode)
         fs.replace(temp, target)
         synced[target.parent] = None
-    for entry in journal.entries[len(writes) :]:  # the deletions, kept in backups/
+    for entry in journal.entries[len(files) :]:  # the deletions, kept in backups/
         target = journal.path(entry.path)
         fs.remove(target)
         synced[target.parent] = None
@@ -296,6 +305,12 @@ def _apply(
     for folder in synced:  # the renames, removals and new folders survive a power cut
         if fs.kind(folder) == "folder":
             fs.sync_dir(folder)
+
+
+def _files(writes: Sequence[PlannedFile]) -> list[PlannedFile]:
+    """What the commit writes (files and symlinks), each with a journal entry; the empty
+    folders it creates are in the journal's created folders instead."""
+    return [planned for planned in writes if not planned.file.folder]
 
 
 def _save(journal: Journal, fs: FileSystem, state: JournalState) -> None:

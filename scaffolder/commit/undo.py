@@ -1,7 +1,8 @@
 """Undoing a commit from its journal: the folders its deletions removed made again, backups
-renamed back (overwritten and deleted files alike), what the run created removed (folders
-only when empty), the journal discarded. Writes no file, and is idempotent: the rollback of
-a failed run and the recovery of a killed one are the same steps.
+renamed back (overwritten and deleted files alike), what the run created removed (files and
+symlinks unlinked, never followed; folders only when empty), the journal discarded. Writes
+no file, and is idempotent: the rollback of a failed run and the recovery of a killed one
+are the same steps.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scaffolder.commit.files import FileSystem
-from scaffolder.commit.journal import JOURNAL_FILE, Journal, JournalState
+from scaffolder.commit.journal import JOURNAL_FILE, Journal, JournalState, restorable
 from scaffolder.paths import RESERVED
 
 JOURNAL_DIRS = [RESERVED.parent.as_posix(), RESERVED.as_posix()]
@@ -39,9 +40,9 @@ def rollback(journal: Journal, fs: FileSystem) -> Rollback:
             target, temp = journal.path(entry.path), journal.path(entry.temp)
             remove_if_present(temp, fs)
             if entry.existed:
-                backup = journal.folder / entry.backup if entry.backup else None
-                if backup is not None and fs.kind(backup) == "file":
-                    fs.replace(backup, target)
+                if restorable(journal, entry, fs):  # a file, or a link the run replaced
+                    assert entry.backup is not None
+                    fs.replace(journal.folder / entry.backup, target)
             else:
                 remove_if_present(target, fs)
     # The created folders go while the journal still lists them (those holding the journal

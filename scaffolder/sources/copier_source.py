@@ -270,7 +270,13 @@ class CopierSource:
             printing = stdout_to_stderr() if trust else contextlib.nullcontext()
             with self._worker(values, destination, trust) as worker, printing:
                 worker.run_copy()  # its tasks (trusted) print to stderr: stdout may be --json
-                files = read_tree(destination, self._reference, "Copier")
+                # `_skip_if_exists`, rendered with this item's answers, as Copier matches it
+                files = read_tree(
+                    destination,
+                    self._reference,
+                    "Copier",
+                    keep_existing=lambda path: bool(worker.match_skip(Path(path))),
+                )
             skipped = () if trust else tuple(_describe(task.cmd) for task in self._template.tasks)
             return Staged(MappingProxyType(files), skipped)
         except UnsafeTemplateError as exc:

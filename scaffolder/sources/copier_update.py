@@ -33,6 +33,7 @@ import yaml
 from scaffolder.blueprint import Blueprint, Origin
 from scaffolder.errors import BlueprintError, ScaffoldError, TemplateError
 from scaffolder.paths import RECORD, confine
+from scaffolder.sources.git import GitBlueprint, GitRef, is_url
 from scaffolder.sources.update_staging import compare, conflicts, stage, take_snapshot
 
 if TYPE_CHECKING:
@@ -254,7 +255,7 @@ class CopierUpdater:
         updated = _answers(project / answers_file)
         return CopierUpdate(
             destination=destination,
-            blueprint=_blueprint(template, source),
+            blueprint=_blueprint(template, source, self.vcs_ref),
             answers=MappingProxyType({k: v for k, v in updated.items() if k[:1] != "_"}),
             files=MappingProxyType(files),
             deleted=MappingProxyType(
@@ -362,14 +363,16 @@ def _gated_worker(gate: _Gate) -> type[Worker]:
     return GatedWorker
 
 
-def _blueprint(template: Template, source: str) -> Blueprint:
-    """The template at its new version, as the blueprint whose checks the update runs."""
+def _blueprint(template: Template, source: str, vcs_ref: str | None) -> Blueprint:
+    """The template at its new version, as the blueprint whose checks the update runs, with
+    the repository and commit it came from (for the run record: `scaffold check` afterwards
+    checks out the same commit again)."""
     from scaffolder.sources.copier_source import MANIFESTS, CopierSource, _check, _scaffold_section
 
     root = template.local_abspath
     where = next((root / n for n in MANIFESTS if (root / n).is_file()), root / MANIFESTS[0])
     scaffold = _scaffold_section(template.config_data.get("scaffold"), where)
-    return Blueprint(
+    return GitBlueprint(
         name=str(scaffold.get("name") or _name(source)),
         description=str(scaffold.get("description") or f"the Copier template {source}"),
         root=root,
@@ -379,7 +382,19 @@ def _blueprint(template: Template, source: str) -> Blueprint:
         origin=Origin.PATH,
         source=CopierSource(template, source),
         template_root=root / template.subdirectory,
+        git=_git_ref(template, source, vcs_ref),
     )
+
+
+def _git_ref(template: Template, source: str, vcs_ref: str | None) -> GitRef | None:
+    """Which commit of which repository Copier's update checked out (None: not from git)."""
+    if template.vcs != "git" or not template.commit_hash:
+        return None
+    expanded = template.url_expanded
+    location = source if is_url(source) else Path(expanded).expanduser().resolve().as_posix()
+    describe = template.commit or template.commit_hash
+    ref = template.ref or describe
+    return GitRef(source, location, vcs_ref, ref, template.commit_hash, describe)
 
 
 def _name(source: str) -> str:

@@ -1,14 +1,15 @@
-"""Tests for the /news endpoints."""
+"""Tests for the /news endpoints, called through the application (app.main)."""
 
 from collections.abc import Iterator
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app.api.news import NewsRepository, get_repository, router
+from app.api.news import NewsRepository, get_repository
+from app.main import app
 
 URL = "/news/"
+ITEM_ROUTE = "/news/{news_id}"
 PAYLOAD: dict[str, object] = {
     "name": "example",
 }
@@ -19,13 +20,20 @@ CHANGES: dict[str, object] = {
 
 @pytest.fixture
 def client() -> Iterator[TestClient]:
-    """A client for an app holding only this router, with a fresh empty repository."""
-    app = FastAPI()
-    app.include_router(router)
+    """A client for the application, with a fresh empty repository."""
     repository = NewsRepository()
     app.dependency_overrides[get_repository] = lambda: repository
-    with TestClient(app) as test_client:
-        yield test_client
+    try:
+        with TestClient(app) as test_client:
+            yield test_client
+    finally:
+        del app.dependency_overrides[get_repository]
+
+
+def test_news_routes_are_in_the_application() -> None:
+    paths = app.openapi()["paths"]
+    assert sorted(paths[URL]) == ["get", "post"]
+    assert sorted(paths[ITEM_ROUTE]) == ["delete", "get", "patch"]
 
 
 def create(client: TestClient, payload: dict[str, object]) -> dict[str, object]:

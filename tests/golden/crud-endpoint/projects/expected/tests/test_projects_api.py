@@ -1,14 +1,15 @@
-"""Tests for the /projects endpoints."""
+"""Tests for the /projects endpoints, called through the application (app.main)."""
 
 from collections.abc import Iterator
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app.api.projects import ProjectRepository, get_repository, router
+from app.api.projects import ProjectRepository, get_repository
+from app.main import app
 
 URL = "/projects/"
+ITEM_ROUTE = "/projects/{project_id}"
 PAYLOAD: dict[str, object] = {
     "title": "example",
     "priority": 1,
@@ -25,13 +26,20 @@ CHANGES: dict[str, object] = {
 
 @pytest.fixture
 def client() -> Iterator[TestClient]:
-    """A client for an app holding only this router, with a fresh empty repository."""
-    app = FastAPI()
-    app.include_router(router)
+    """A client for the application, with a fresh empty repository."""
     repository = ProjectRepository()
     app.dependency_overrides[get_repository] = lambda: repository
-    with TestClient(app) as test_client:
-        yield test_client
+    try:
+        with TestClient(app) as test_client:
+            yield test_client
+    finally:
+        del app.dependency_overrides[get_repository]
+
+
+def test_projects_routes_are_in_the_application() -> None:
+    paths = app.openapi()["paths"]
+    assert sorted(paths[URL]) == ["get", "post"]
+    assert sorted(paths[ITEM_ROUTE]) == ["delete", "get", "patch"]
 
 
 def create(client: TestClient, payload: dict[str, object]) -> dict[str, object]:

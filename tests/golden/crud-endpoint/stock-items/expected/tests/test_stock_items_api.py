@@ -1,14 +1,15 @@
-"""Tests for the /stock_items endpoints."""
+"""Tests for the /stock_items endpoints, called through the application (acme.inventory.main)."""
 
 from collections.abc import Iterator
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from acme.inventory.api.stock_items import StockItemRepository, get_repository, router
+from acme.inventory.api.stock_items import StockItemRepository, get_repository
+from acme.inventory.main import app
 
 URL = "/stock_items/"
+ITEM_ROUTE = "/stock_items/{stock_item_id}"
 PAYLOAD: dict[str, object] = {
     "sku": "example",
     "quantity": 1,
@@ -25,13 +26,20 @@ CHANGES: dict[str, object] = {
 
 @pytest.fixture
 def client() -> Iterator[TestClient]:
-    """A client for an app holding only this router, with a fresh empty repository."""
-    app = FastAPI()
-    app.include_router(router)
+    """A client for the application, with a fresh empty repository."""
     repository = StockItemRepository()
     app.dependency_overrides[get_repository] = lambda: repository
-    with TestClient(app) as test_client:
-        yield test_client
+    try:
+        with TestClient(app) as test_client:
+            yield test_client
+    finally:
+        del app.dependency_overrides[get_repository]
+
+
+def test_stock_items_routes_are_in_the_application() -> None:
+    paths = app.openapi()["paths"]
+    assert sorted(paths[URL]) == ["get", "post"]
+    assert sorted(paths[ITEM_ROUTE]) == ["delete", "get", "patch"]
 
 
 def create(client: TestClient, payload: dict[str, object]) -> dict[str, object]:
