@@ -21,11 +21,11 @@ from scaffolder.pipeline import (
     run_items,
     run_one,
     run_undo,
-    run_update,
 )
 from scaffolder.plan import ConflictPolicy
 from scaffolder.render import BatchDone
 from scaffolder.report import Report
+from scaffolder.updating import run_update
 
 
 def new(

@@ -45,6 +45,7 @@ ITEMS = 150  # per batch: ~450 files, a commit of a few hundred ms
 
 USER_NOTES = (f"{DEST}/NOTES.md", b"# svc\n\nmy own notes, not generated\n")
 # a file of the user's at a path run C renders: C must stop on the conflict, not clobber it
+APP = "app/main.py"  # every crud-endpoint run injects its router into it
 USER_ROUTER = (f"{DEST}/app/api/c0075.py", b'"""The c0075 API, written by hand."""\n')
 
 
@@ -146,10 +147,11 @@ def test_four_batches_started_together_run_one_after_another(tmp_path: Path) -> 
         assert tree.get(path) == content, f"{path} was changed or removed"
 
     # every file a successful run reported as created or identical is there, as it rendered it
+    # (but the app module, which every run injects its routers into: checked below)
     created: dict[str, list[str]] = {}
     for run_ in "ABD":
         for file in reports[run_]["files"]:
-            if file["status"] in ("create", "identical"):
+            if file["status"] in ("create", "identical") and file["path"] != APP:
                 path = f"{DEST}/{file['path']}"
                 assert tree.get(path) == rendered[run_][path], (
                     f"run {run_} reported {file['path']} {file['status']}, but it is "
@@ -166,16 +168,28 @@ def test_four_batches_started_together_run_one_after_another(tmp_path: Path) -> 
         + ", ".join(f"{r}: {reports[r]['counts']}" for r in "ABD")
     )
     rendered_paths = {f["path"] for r in "ABD" for f in reports[r]["files"]}
+    app_statuses = sorted(
+        f["status"] for r in "ABD" for f in reports[r]["files"] if f["path"] == APP
+    )
+    assert app_statuses[0] == "create" and "create" not in app_statuses[1:], app_statuses
     assert set(created) == rendered_paths, sorted(rendered_paths - set(created))[:5]
 
     # no temp file, no journal, no lock: only the rendered files and the last run's record
     assert not [p for p in tree if p.endswith(".tmp")]
     assert f"{DEST}/{JOURNALS.as_posix()}" not in tree
     assert scaffold_files(tree, DEST) == [RECORD], scaffold_files(tree, DEST)
+    # the app module includes the router of every item of A (= B) and D exactly once: each run
+    # injected into what the one before it left, never into a stale copy
+    app = tree[f"{DEST}/{APP}"].decode()
+    for name in names["A"] + names["D"]:
+        line = f"app.include_router({name}_router)\n"
+        assert app.count(line) == 1, f"{line.strip()!r} is {app.count(line)} times in {APP}"
+    assert "c0000_router" not in app, "the conflicted run C injected into the app module"
     expected: Tree = {}
     for run_ in "ABD":
         expected.update(without_history(rendered[run_]))  # each run's history is its own
     expected.update(dict([USER_NOTES, USER_ROUTER]))
+    expected[f"{DEST}/{APP}"] = tree[f"{DEST}/{APP}"]
     records = [rendered[run_][f"{DEST}/{RECORD}"] for run_ in "ABD"]
     assert_tree(
         without_history(tree),

@@ -439,10 +439,12 @@ def statuses_of(data: dict[str, Any]) -> dict[str, str]:
 def test_crud_batch_includes_every_router_once_and_its_tests_pass_through_the_app(
     tmp_path: Path,
 ) -> None:
+    """The issue's acceptance: a batch of 12 resources, then the same batch again."""
+    resources = ["users", "projects", "stock_items", *(f"things{n}" for n in range(9))]
     items = tmp_path / "items.yaml"
     items.write_text(
         "blueprint: crud-endpoint\nitems:\n"
-        "  - {resource: users}\n  - {resource: projects}\n  - {resource: stock_items}\n"
+        + "".join(f"  - {{resource: {r}}}\n" for r in resources)
     )
     first = scaffold(tmp_path, "batch", items, "--out", "svc", "--json")
     data = report_of(first)
@@ -452,7 +454,8 @@ def test_crud_batch_includes_every_router_once_and_its_tests_pass_through_the_ap
     assert checks["pytest"]["status"] == "passed"  # the generated tests, run through app.main
     assert "app/main.py" in checks["py_compile"]["files"]
     main = (tmp_path / "svc/app/main.py").read_text()
-    for resource in ("users", "projects", "stock_items"):
+    assert len(resources) == 12
+    for resource in resources:
         assert main.count(f"from app.api.{resource} import router as {resource}_router\n") == 1
         assert main.count(f"app.include_router({resource}_router)\n") == 1
     test = (tmp_path / "svc/tests/test_users_api.py").read_text()
@@ -473,9 +476,7 @@ def test_crud_batch_includes_every_router_once_and_its_tests_pass_through_the_ap
     assert re.search(r"pytest run.*passed", orders.stdout)
     after = (tmp_path / "svc/app/main.py").read_text()
     assert after.startswith(main.split("\n\napp = FastAPI()")[0])
-    assert after.endswith(
-        "app.include_router(stock_items_router)\napp.include_router(orders_router)\n"
-    )
+    assert after.endswith("app.include_router(things8_router)\napp.include_router(orders_router)\n")
     assert after.count("orders_router") == 2
 
 

@@ -340,3 +340,46 @@ def test_find_python_takes_the_nearest_venv_else_scaffolds_own(tmp_path: Path) -
     (tmp_path / "elsewhere").mkdir()
     found = find_python(tmp_path / "elsewhere", environ=no_env)
     assert (found.found, found.path, found.own) == (Found.SCAFFOLD, sys.executable, True)
+
+
+HIDDEN_FROM_SCAFFOLD = ("fastapi", "starlette")
+
+
+def test_crud_endpoint_checks_run_in_the_projects_venv_when_scaffolds_own_lacks_fastapi(
+    tmp_path: Path,
+) -> None:
+    """The issue's case: scaffold in a venv of its own without FastAPI, the project's ``.venv``
+    with it. ``scaffold new crud-endpoint`` inside the project runs its checks (imports and
+    the generated tests through FastAPI's TestClient) with the project's interpreter."""
+    here = Path(pytest.__file__).resolve().parent.parent  # this environment's site-packages
+    without = tmp_path / "site-without-fastapi"
+    without.mkdir()
+    for entry in here.iterdir():
+        if not entry.name.lower().startswith(HIDDEN_FROM_SCAFFOLD) and entry.suffix != ".pth":
+            (without / entry.name).symlink_to(entry)
+    repo = Path(__file__).resolve().parent.parent
+    tool = make_venv(tmp_path / "scaffold-venv", without, repo)
+    lacks = subprocess.run([tool, "-c", "import fastapi"], capture_output=True, timeout=60)
+    assert lacks.returncode != 0, "scaffold's own venv must not see FastAPI for this test"
+    project = tmp_path / "project"
+    project_python = make_venv(project / ".venv", here)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+        env.update(COLUMNS="200", NO_COLOR="1")
+        return subprocess.run(
+            [tool, "-c", "from scaffolder.cli import main; main()", *args],
+            cwd=project, env=env, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+
+    # scaffold's own interpreter, asked for explicitly, is stopped by the tool guard
+    guarded = run("new", "crud-endpoint", "--set", "resource=users", "--python", str(tool))
+    assert guarded.returncode == 1, guarded.stdout
+    assert "fastapi" in guarded.stderr and str(tool) in guarded.stderr, guarded.stderr
+    assert sorted(p.name for p in project.iterdir()) == [".venv"]
+
+    result = run("new", "crud-endpoint", "--set", "resource=users", "--json")
+    report = passed(result)
+    ran_with = {c["kind"]: (c["python"] or {}).get("path") for c in report["checks"]}
+    assert ran_with["import"] == ran_with["pytest"] == str(project_python), ran_with
+    assert (project / "app/main.py").is_file() and (project / "app/api/users.py").is_file()

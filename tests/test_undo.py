@@ -132,29 +132,39 @@ def test_undo_gives_overwritten_files_back_their_bytes_and_modes(workspace: Path
 
 
 def test_undo_goes_back_run_by_run(workspace: Path) -> None:
-    """The issue's acceptance: a batch that creates 30 files and injects into app/main.py,
+    """The issue's acceptance: a batch that creates 30 files and injects into two app modules,
     undone, leaves the tree byte for byte as before it; a second undo goes back one more."""
-    empty = snapshot(workspace / DEST)
     ok(new("users"), workspace)
     after_users = snapshot(workspace / DEST)
-    items = write_items(workspace / "items.yaml", [f"r{n}" for n in range(10)])
+    ok(new("products", "--set", "package=shop"), workspace)  # a second app module: shop/main.py
+    before = snapshot(workspace / DEST)
+    items = workspace / "items.yaml"
+    items.write_text(
+        "blueprint: crud-endpoint\nitems:\n"
+        + "".join(
+            f"  - {{resource: r{n}, package: {'shop' if n % 2 else 'app'}}}\n" for n in range(10)
+        )
+    )
     batch = ok(("batch", str(items), "--out", DEST, "--no-check", "--json"), workspace)
-    statuses = [f["status"] for f in json.loads(batch.stdout)["files"]]
-    assert statuses.count("create") == 30 and statuses.count("inject") == 1, statuses
-    main = snapshot(workspace / DEST)["app/main.py"] or b""
-    assert main != after_users["app/main.py"] and b"r9_router" in main
-    newest, oldest = run_ids(workspace)
+    files = {f["path"]: f["status"] for f in json.loads(batch.stdout)["files"]}
+    statuses = list(files.values())
+    assert statuses.count("create") == 30 and statuses.count("inject") == 2, files
+    assert files["app/main.py"] == files["shop/main.py"] == "inject", files
+    after = snapshot(workspace / DEST)
+    assert b"r8_router" in (after["app/main.py"] or b"")
+    assert b"r9_router" in (after["shop/main.py"] or b"")
+    newest, middle, oldest = run_ids(workspace)
 
     first = ok(UNDO, workspace)
-    assert f"undone: run {newest}: 1 overwritten, 30 deleted" in first.stdout, first.output
-    assert "overwrite  app/main.py" in first.stdout and "delete  app/api/r9.py" in first.stdout
-    assert_tree(snapshot(workspace / DEST), after_users, "after the first undo")
-    assert run_ids(workspace) == [oldest]
+    assert f"undone: run {newest}: 2 overwritten, 30 deleted" in first.stdout, first.output
+    assert "overwrite  app/main.py" in first.stdout and "delete  app/api/r8.py" in first.stdout
+    assert_tree(snapshot(workspace / DEST), before, "after the first undo")
+    assert run_ids(workspace) == [middle, oldest]
 
     second = ok(UNDO, workspace)
-    assert f"undone: run {oldest}" in second.stdout
-    assert_tree(snapshot(workspace / DEST), empty, "after the second undo")
-    assert "no run to undo" in failed(UNDO, workspace).stderr
+    assert f"undone: run {middle}" in second.stdout
+    assert_tree(snapshot(workspace / DEST), after_users, "after the second undo")
+    assert run_ids(workspace) == [oldest]
 
 
 def test_undo_run_goes_back_to_before_that_run(workspace: Path) -> None:

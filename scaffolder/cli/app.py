@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,11 +10,24 @@ import typer
 
 from scaffolder import __version__, api
 from scaffolder.catalog import resolve_blueprint
-from scaffolder.cli import output, prompts
+from scaffolder.cli import blueprint_commands, blueprint_output, output, project_commands, prompts
 from scaffolder.cli.errors import handled
+from scaffolder.cli.options import (
+    ConflictOption,
+    DryRunOption,
+    JsonOption,
+    KeepFailedOption,
+    NoCheckOption,
+    NoWaitOption,
+    OutOption,
+    PythonOption,
+    TrustOption,
+    VcsRefOption,
+    finish,
+    verbose,
+)
 from scaffolder.errors import UsageError
 from scaffolder.plan import ConflictPolicy
-from scaffolder.report import Report
 from scaffolder.values import parse_assignments, questions, read_data_file
 
 app = typer.Typer(
@@ -26,70 +38,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-
-JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON report and nothing else.")]
-OutOption = Annotated[Path, typer.Option("--out", "-o", help="Destination folder.")]
-DryRunOption = Annotated[
-    bool, typer.Option("--dry-run", help="Print the plan and diffs; write nothing.")
-]
-ConflictOption = Annotated[
-    ConflictPolicy,
-    typer.Option("--on-conflict", help="What to do with existing files that differ."),
-]
-NoCheckOption = Annotated[
-    bool, typer.Option("--no-check", help="Do not run the blueprints' checks.")
-]
-KeepFailedOption = Annotated[
-    bool,
-    typer.Option("--keep-failed", help="Keep the files when a check fails (default: roll back)."),
-]
-NoWaitOption = Annotated[
-    bool,
-    typer.Option(
-        "--no-wait", help="If another run holds the destination, exit 1 instead of waiting."
-    ),
-]
-TrustOption = Annotated[
-    bool,
-    typer.Option(
-        "--trust",
-        help=(
-            "Allow checks that run a blueprint's code (command, import, pytest) from "
-            "blueprints that are not built in."
-        ),
-    ),
-]
-PythonOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--python",
-        metavar="PATH",
-        help=(
-            "The Python the checks use (import, pytest, command, py_compile): an "
-            "interpreter or a virtual environment's folder. Default: the VIRTUAL_ENV in "
-            "effect, else a .venv or venv in the destination or a folder above it, else "
-            "scaffold's own."
-        ),
-        show_default=False,
-    ),
-]
-VcsRefOption = Annotated[
-    str | None,
-    typer.Option(
-        "--vcs-ref",
-        metavar="REF",
-        help=(
-            "The tag, branch or commit of a git source (gh:owner/repo, a URL, a local git "
-            "repository). Default: the latest PEP 440 tag, else HEAD (Cookiecutter: the "
-            "default branch)."
-        ),
-        show_default=False,
-    ),
-]
-
-
-def _verbose(ctx: typer.Context) -> bool:
-    return bool(ctx.obj and ctx.obj.get("verbose"))
 
 
 def _version(value: bool) -> None:
@@ -115,18 +63,19 @@ def main_options(
 @app.command("list")
 def list_command(ctx: typer.Context, json_output: JsonOption = False) -> None:
     """The blueprints found: built-in, ./.scaffold/blueprints and SCAFFOLD_PATH."""
-    with handled(json_output=json_output, verbose=_verbose(ctx)):
+    with handled(json_output=json_output, verbose=verbose(ctx)):
         found = api.catalog()
     if json_output:
         output.print_json(
             {
-                "blueprints": [output.blueprint_json(b) for b in found.blueprints],
+                "blueprints": [blueprint_output.blueprint_json(b) for b in found.blueprints],
                 "broken": [error.message for error in found.broken],
             }
         )
     else:
-        output.draw_blueprints(list(found.blueprints), output.console())
-        output.draw_warnings([error.message for error in found.broken], output.error_console())
+        blueprint_output.draw_blueprints(list(found.blueprints), output.console())
+        broken = [error.message for error in found.broken]
+        blueprint_output.draw_warnings(broken, output.error_console())
 
 
 @app.command()
@@ -137,12 +86,12 @@ def show(
     json_output: JsonOption = False,
 ) -> None:
     """A blueprint's variables, computed values, files and checks."""
-    with handled(json_output=json_output, verbose=_verbose(ctx)):
+    with handled(json_output=json_output, verbose=verbose(ctx)):
         blueprint = resolve_blueprint(name, vcs_ref=vcs_ref)
     if json_output:
-        output.print_json(output.blueprint_json(blueprint))
+        output.print_json(blueprint_output.blueprint_json(blueprint))
     else:
-        output.draw_blueprint(blueprint, output.console())
+        blueprint_output.draw_blueprint(blueprint, output.console())
 
 
 @app.command()
@@ -178,7 +127,7 @@ def new(
     json_output: JsonOption = False,
 ) -> None:
     """Render one blueprint once, prompting on a terminal for missing values."""
-    with handled(json_output=json_output, verbose=_verbose(ctx)):
+    with handled(json_output=json_output, verbose=verbose(ctx)):
         chosen = _one_blueprint(name, blueprint)
         found = resolve_blueprint(chosen, vcs_ref=vcs_ref)
         values: dict[str, Any] = read_data_file(data_file) if data_file else {}
@@ -198,7 +147,7 @@ def new(
             on_wait=output.waiting,
             python=python,
         )
-    _finish(report, json_output)
+    finish(report, json_output)
 
 
 @app.command()
@@ -227,7 +176,7 @@ def batch(
     json_output: JsonOption = False,
 ) -> None:
     """Render many items from an items file: one blueprint, or a plan of phases."""
-    with handled(json_output=json_output, verbose=_verbose(ctx)):
+    with handled(json_output=json_output, verbose=verbose(ctx)):
         progress = output.BatchProgress(output.console())
         with progress:
             report = api.run(
@@ -246,7 +195,7 @@ def batch(
                 vcs_ref=vcs_ref,
                 python=python,
             )
-    _finish(report, json_output, batch=True)
+    finish(report, json_output, batch=True)
 
 
 @app.command()
@@ -259,7 +208,7 @@ def check(
     json_output: JsonOption = False,
 ) -> None:
     """Run the checks of the last run in a destination again."""
-    with handled(json_output=json_output, verbose=_verbose(ctx)):
+    with handled(json_output=json_output, verbose=verbose(ctx)):
         report = api.check(
             out, trust=trust, wait=not no_wait, on_wait=output.waiting, python=python
         )
@@ -270,184 +219,10 @@ def check(
     raise typer.Exit(report.exit_code)
 
 
-class CopierConflict(enum.Enum):
-    """How Copier leaves what it cannot merge (its --conflict)."""
-
-    INLINE = "inline"
-    REJ = "rej"
-
-
-@app.command()
-def update(
-    ctx: typer.Context,
-    destinations: Annotated[
-        list[Path] | None,
-        typer.Argument(
-            metavar="DEST",
-            help="Projects made from Copier templates or by native blueprints "
-            "(default: this folder).",
-            show_default=False,
-        ),
-    ] = None,
-    vcs_ref: Annotated[
-        str | None,
-        typer.Option(
-            "--vcs-ref",
-            metavar="REF",
-            help="The template version to update to: a tag, branch or commit "
-            "(default: the latest PEP 440 tag, as in Copier; for a native blueprint from "
-            "git, the ref its run asked for).",
-            show_default=False,
-        ),
-    ] = None,
-    conflict: Annotated[
-        CopierConflict,
-        typer.Option(
-            "--conflict",
-            help="How Copier marks what it cannot merge: inline markers, or .rej files.",
-        ),
-    ] = CopierConflict.INLINE,
-    on_conflict: Annotated[
-        ConflictPolicy,
-        typer.Option(
-            "--on-conflict",
-            help="Files whose changes could not be merged: fail (write nothing), "
-            "overwrite (write Copier's result, markers included; of a native blueprint, "
-            "its new render), skip (keep your version).",
-        ),
-    ] = ConflictPolicy.FAIL,
-    answers_file: Annotated[
-        str | None,
-        typer.Option(
-            "--answers-file",
-            "-a",
-            metavar="PATH",
-            help="The answers file, relative to each project (default: "
-            ".copier-answers.yml, else the one YAML file at its top that names a template).",
-            show_default=False,
-        ),
-    ] = None,
-    dry_run: DryRunOption = False,
-    no_check: NoCheckOption = False,
-    keep_failed: KeepFailedOption = False,
-    trust: Annotated[
-        bool,
-        typer.Option(
-            "--trust",
-            help="Run the template's code: its _tasks and _migrations (in the staging copy), "
-            "Jinja extensions, and checks that run code.",
-        ),
-    ] = False,
-    no_wait: NoWaitOption = False,
-    python: PythonOption = None,
-    json_output: JsonOption = False,
-) -> None:
-    """Bring projects to the newest version of what made them, in one transaction: a Copier
-    template's newer version by Copier's own update (in a staging copy of each), native
-    blueprints as they are now by a three-way merge with what the last run wrote."""
-    with handled(json_output=json_output, verbose=_verbose(ctx)):
-        report = api.update(
-            destinations or [Path(".")],
-            vcs_ref=vcs_ref,
-            conflict=conflict.value,
-            on_conflict=on_conflict,
-            answers_file=answers_file,
-            dry_run=dry_run,
-            check=not no_check,
-            keep_failed=keep_failed,
-            trust=trust,
-            wait=not no_wait,
-            on_wait=output.waiting,
-            python=python,
-        )
-    _finish(report, json_output)
-
-
-@app.command()
-def undo(
-    ctx: typer.Context,
-    run_id: Annotated[
-        str | None,
-        typer.Argument(
-            metavar="RUN",
-            help="Go back to before this run (an id from `scaffold history`), reverting "
-            "the newer runs too. Default: the newest run.",
-            show_default=False,
-        ),
-    ] = None,
-    out: OutOption = Path("."),
-    force: Annotated[
-        bool,
-        typer.Option(
-            "--force", help="Revert files changed since the run too (those changes are lost)."
-        ),
-    ] = False,
-    dry_run: DryRunOption = False,
-    no_wait: NoWaitOption = False,
-    json_output: JsonOption = False,
-) -> None:
-    """Revert the newest run in a destination (run by run): delete the files it created,
-    give the files it changed back their old bytes and modes; atomically."""
-    with handled(json_output=json_output, verbose=_verbose(ctx)):
-        report = api.undo(
-            out, run_id, force=force, dry_run=dry_run, wait=not no_wait, on_wait=output.waiting
-        )
-    _finish(report, json_output)
-
-
-@app.command()
-def history(
-    ctx: typer.Context,
-    out: OutOption = Path("."),
-    no_wait: NoWaitOption = False,
-    json_output: JsonOption = False,
-) -> None:
-    """The runs recorded in a destination, newest first: id, time, blueprints, items, files."""
-    with handled(json_output=json_output, verbose=_verbose(ctx)):
-        found = api.history(out, wait=not no_wait, on_wait=output.waiting)
-    if json_output:
-        output.print_json(found.to_json())
-    else:
-        output.draw_history(found, output.console())
-
-
-def _finish(report: Report, json_output: bool, *, batch: bool = False) -> None:
-    """Draw the report (or print it as JSON) and exit with its code."""
-    if json_output:
-        output.print_json(report.to_json())
-    else:
-        output.draw_report(report, output.console(), batch=batch)
-    raise typer.Exit(report.exit_code)
-
-
-blueprint_app = typer.Typer(
-    name="blueprint", help="Author and test blueprints.", no_args_is_help=True
-)
-app.add_typer(blueprint_app)
-
-
-@blueprint_app.command("test")
-def blueprint_test(
-    ctx: typer.Context,
-    name: Annotated[str, typer.Argument(metavar="BLUEPRINT", help="Blueprint name or folder.")],
-    keep: Annotated[
-        Path | None,
-        typer.Option("--keep", help="Render the examples here (example-1, …) and keep them."),
-    ] = None,
-    trust: TrustOption = False,
-    vcs_ref: VcsRefOption = None,
-    python: PythonOption = None,
-    json_output: JsonOption = False,
-) -> None:
-    """Render each of a blueprint's examples in a fresh folder and run its checks."""
-    with handled(json_output=json_output, verbose=_verbose(ctx)):
-        reports = api.test_blueprint(name, keep=keep, trust=trust, vcs_ref=vcs_ref, python=python)
-    failed = [number for number, r in enumerate(reports, start=1) if r.exit_code]
-    if json_output:
-        output.print_json({"examples": [r.to_json() for r in reports], "failed": failed})
-    else:
-        output.draw_blueprint_test(name, reports, output.console())
-    raise typer.Exit(1 if failed else 0)
+app.command()(project_commands.update)
+app.command()(project_commands.undo)
+app.command()(project_commands.history)
+app.add_typer(blueprint_commands.blueprint_app)
 
 
 def _one_blueprint(name: str | None, option: str | None) -> str:
