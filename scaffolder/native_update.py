@@ -1,21 +1,24 @@
-"""``scaffold update`` of a project made by native blueprints: the items of its last run,
-rendered again with the blueprints as they are now.
+"""``scaffold update`` of a project made by native blueprints: the items of every run still in
+effect, rendered again with the blueprints as they are now.
 
 What each destination is made of comes from what it keeps: a Copier answers file makes it a
-Copier project (:mod:`scaffolder.sources.copier_update`); else the record of its last run
-(``.scaffold/last-run.json``) names the blueprints — built in, a folder, or a git repository
+Copier project (:mod:`scaffolder.sources.copier_update`); else the records of its runs that
+the history keeps (every run not undone, oldest first, an item re-rendered by a later run
+once: :func:`in_effect`), or without a history the record of its last run
+(``.scaffold/last-run.json``), name the blueprints — built in, a folder, or a git repository
 (then the ref asked for then, or ``--vcs-ref``) — and the items with their values. The
 values are validated against each blueprint as it is now, like any run's (a variable the
 blueprint added since gets its default; every value that no longer validates is reported
 at once, nothing written), and rendered to a change set of the run's root. The history of
 the runs gives what the last run wrote in each file: the base the plan merges against
-(:mod:`scaffolder.update_plan`). Each destination gets its own record again, with the
-values as validated now.
+(:mod:`scaffolder.update_plan`). Each destination gets its own record again, one of every
+item rendered, with the values as validated now and each phase's ``dest:``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,7 +28,7 @@ from scaffolder.blueprint import Blueprint, Origin
 from scaffolder.catalog import SearchPath, resolve_blueprint
 from scaffolder.changes import ChangeSet, RenderedFile
 from scaffolder.errors import Problem, ScaffoldError, ValidationError
-from scaffolder.history import RunItem, bases
+from scaffolder.history import RunItem, bases, read_history, recorded_phases
 from scaffolder.itemsfile import DEFAULT_BATCH_SIZE
 from scaffolder.paths import RECORD, confine
 from scaffolder.record import RecordedPhase, read_record, record_file
@@ -73,19 +76,83 @@ def update_sources(folders: Sequence[Path], answers_file: str | None) -> UpdateS
 
 
 def _recorded(folder: Path) -> tuple[RecordedPhase, ...]:
+    runs = [recorded_phases(folder, run) for run in read_history(folder)]
+    if any(runs):
+        return in_effect([phases for phases in runs if phases])
     if not folder.joinpath(*RECORD.parts).exists():
         return ()
     return read_record(folder)  # there but unreadable: that error, not "nothing says"
 
 
+def in_effect(runs: Sequence[Sequence[RecordedPhase]]) -> tuple[RecordedPhase, ...]:
+    """The items of every run still in effect (``runs``: each one's record, oldest first)
+    as one record: numbered again in run order (so injections compose as they did), an item
+    rendered again by a later run with the same blueprint (same phase, ``dest:``) and the
+    same values, or more of them (a variable added since), kept once, where it came first,
+    with the newest values and every file either run rendered for it."""
+    groups: list[tuple[RecordedPhase, list[Item], dict[int, tuple[str, ...]]]] = []
+    known: dict[tuple[object, ...], _Known] = {}
+    for phases in runs:
+        for phase in phases:
+            key = _phase_key(phase)
+            if not groups or _phase_key(groups[-1][0]) != key:
+                groups.append((phase, [], {}))
+            seen = known.setdefault(key, {})
+            for item in phase.items:
+                new_files = phase.files.get(item.index, ())
+                same = _rendered_before(seen, item)
+                if same is None:
+                    same = len(groups) - 1, len(groups[-1][1])
+                    index = sum(len(group[1]) for group in groups) + 1
+                    groups[-1][1].append(dataclasses.replace(item, index=index))
+                    groups[-1][2][index] = ()
+                _, items, files = groups[same[0]]
+                old = items[same[1]]
+                items[same[1]] = dataclasses.replace(old, values=item.values, name=item.name)
+                files[old.index] = tuple(dict.fromkeys((*files[old.index], *new_files)))
+                names = tuple(sorted(item.values))
+                seen.setdefault(names, {})[_values_key(item.values, names)] = same
+    return tuple(
+        dataclasses.replace(phase, items=tuple(items), files=files)
+        for phase, items, files in groups
+        if items
+    )
+
+
+# an item's place (group, position) by the names of its values, then by them
+_Known = dict[tuple[str, ...], dict[str, tuple[int, int]]]
+
+
+def _phase_key(phase: RecordedPhase) -> tuple[object, ...]:
+    """What makes runs' phases one (a blueprint from git: its repository and the ref asked
+    for, whichever commit each run used)."""
+    vcs = None if phase.vcs is None else (phase.vcs.location, phase.vcs.vcs_ref)
+    return (phase.name, phase.blueprint, phase.origin, vcs, phase.dest)
+
+
+def _rendered_before(seen: _Known, item: Item) -> tuple[int, int] | None:
+    """The place of an earlier item whose every value ``item`` has the same."""
+    for names, places in seen.items():
+        if set(names) <= item.values.keys():
+            place = places.pop(_values_key(item.values, names), None)
+            if place is not None:
+                return place
+    return None
+
+
+def _values_key(values: Mapping[str, object], names: Sequence[str]) -> str:
+    return json.dumps({name: values[name] for name in names}, sort_keys=True, default=str)
+
+
 @dataclass(frozen=True)
 class NativePhase:
-    """A phase of the last run: its blueprint as it is now, and its items validated by it
+    """A phase of the runs in effect: its blueprint as it is now, and its items validated by it
     (indexed in the update's run; ``number`` and ``phase`` as recorded)."""
 
     name: str | None
     blueprint: Blueprint
     items: tuple[Item, ...]
+    dest: str | None = None  # the items file's dest:, as recorded
 
 
 @dataclass(frozen=True)
@@ -96,7 +163,7 @@ class NativeUpdate:
     prefix: str  # the destination inside the run's root ("." for the root itself)
     phases: tuple[NativePhase, ...]
     offset: int  # an item's index in the run less its index in the destination's record
-    previous: Mapping[PurePosixPath, tuple[int, ...]]  # the last run's files (root) -> items
+    previous: Mapping[PurePosixPath, tuple[int, ...]]  # the runs' files (root) -> items
     notes: tuple[str, ...] = ()
 
     @property
@@ -123,7 +190,7 @@ class NativeUpdate:
             index - self.offset: [path[strip:] for path in files.get(index, ())]
             for index in self.indexes
         }
-        record = record_file(phases, local)
+        record = record_file(phases, local, [phase.dest for phase in self.phases])
         return dataclasses.replace(record, path=PurePosixPath(self.prefix, RECORD))
 
     def _local(self, item: Item) -> Item:
@@ -161,7 +228,7 @@ def load_updates(
     if problems:
         raise ValidationError(
             problems,
-            f"The values are the items of the last run, recorded in {', '.join(records)}, "
+            f"The values are the items of the runs recorded in {', '.join(records)}, "
             "and the blueprint as it is now no longer accepts them. Make the blueprint accept "
             "them (a new variable needs a default), or correct the values in the record, "
             "then run `scaffold update` again.",
@@ -204,7 +271,7 @@ def _load(
             for path in entry.files.get(old.index, ()):
                 rooted = confine(f"{prefix}/{path}")
                 previous[rooted] = (*previous.get(rooted, ()), old.index + offset)
-        phases.append(NativePhase(entry.name, blueprint, tuple(items)))
+        phases.append(NativePhase(entry.name, blueprint, tuple(items), entry.dest))
     update = NativeUpdate(folder, prefix, tuple(phases), offset, previous, tuple(notes))
     return update, problems
 
@@ -236,6 +303,7 @@ def render_update(update: NativeUpdate, root: Path, *, jobs: int, trust: bool) -
             DEFAULT_BATCH_SIZE,
             jobs,
             folder_name=Path(update.destination).resolve().name,
+            dest=phase.dest,
             trust=trust,
         )
     changes = ChangeSet.merge(rendered)
@@ -260,9 +328,10 @@ def _relative(prefix: str, path: PurePosixPath) -> PurePosixPath:
 
 
 def _refuse_moved(update: NativeUpdate, changes: ChangeSet) -> None:
-    """An items file's ``dest:`` (each item rendered into a folder of its own) is not in the
-    record: an item whose recorded files are all its new files inside one folder was
-    rendered with one, and rendering it at the top would put its files elsewhere."""
+    """A record written before ``dest:`` was recorded (each item rendered into a folder of
+    its own by an items file) renders its items at the top: an item whose recorded files
+    are all its new files inside one folder was rendered with one, and rendering it at the
+    top would put its files elsewhere."""
     new: dict[int, set[str]] = {}
     for rendered in changes.files:
         for index in rendered.items:
@@ -276,10 +345,11 @@ def _refuse_moved(update: NativeUpdate, changes: ChangeSet) -> None:
         folders = set(_folders(recorded, new.get(index, set())))
         if len(folders) == 1 and None not in folders and not recorded & new.get(index, set()):
             raise ScaffoldError(
-                f"{update.destination}: the last run rendered item {index - update.offset} "
-                f"into the folder {folders.pop()} (an items file's dest:), which its record "
-                "does not keep; rendered again, its files would land elsewhere. Nothing was "
-                "done. Render it again with `scaffold batch` and its items file instead."
+                f"{update.destination}: a run rendered item {index - update.offset} "
+                f"into the folder {folders.pop()} (an items file's dest:), which its record, "
+                "written before scaffolder recorded dest:, does not keep; rendered again, its "
+                "files would land elsewhere. Nothing was done. Render it again with `scaffold "
+                "batch` and its items file (then later updates know its dest:)."
             )
 
 

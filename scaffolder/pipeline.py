@@ -192,7 +192,11 @@ def _render_and_commit(
     covered = files_by_item(
         changes, skipped={f.path for f in planned.files if f.status is FileStatus.SKIP}
     )
-    record = record_file([(name, bp, items) for name, bp, items, _, _ in phases], covered)
+    record = record_file(
+        [(name, bp, items) for name, bp, items, _, _ in phases],
+        covered,
+        [dest for *_, dest in phases],
+    )
     planned = with_records(planned, (record,))
     targets: tuple[Target, ...] = ()
     if options.check:  # before anything is written: trust and tool guards

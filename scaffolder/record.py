@@ -4,8 +4,9 @@ It is written with the run's files, in the same transaction, and says which
 blueprints rendered which items to which files — enough for ``scaffold check``
 to run the checks again. A blueprint from git is recorded with where to find it
 again and the commit used (``vcs``); a record without it (written before git
-sources, or of a folder) still loads. It holds no time stamp, so re-running the
-same run leaves it identical. The history of the runs keeps each run's record too
+sources, or of a folder) still loads; so does one without ``dest`` (the folder, templated,
+an items file rendered each item of a phase into; absent: none). It holds no time stamp,
+so re-running the same run leaves it identical. The history of the runs keeps each run's record too
 (:func:`parse_record` reads one from its bytes), and undo puts the previous one back.
 """
 
@@ -35,13 +36,17 @@ class RecordedPhase:
     items: tuple[Item, ...]
     files: Mapping[int, tuple[str, ...]]  # item index -> files
     vcs: GitRef | None = None  # the repository and commit of a blueprint from git
+    dest: str | None = None  # the items file's dest:, templated (None: the run's root)
 
 
 def record_file(
     phases: Sequence[tuple[str | None, Blueprint, Sequence[Item]]],
     files: Mapping[int, Sequence[str]],
+    dests: Sequence[str | None] = (),
 ) -> RenderedFile:
-    """The record of a run, as a file of the change set."""
+    """The record of a run, as a file of the change set; ``dests``: each phase's ``dest:``
+    (none given: no phase has one)."""
+    dests = dests or [None] * len(phases)
     data = {
         "version": VERSION,
         "phases": [
@@ -50,6 +55,7 @@ def record_file(
                 "blueprint": _reference(blueprint),
                 "origin": blueprint.origin.value,
                 **_vcs(blueprint),
+                **({} if dest is None else {"dest": dest}),
                 "items": [
                     {
                         "index": item.index,
@@ -65,7 +71,7 @@ def record_file(
                     for item in items
                 ],
             }
-            for name, blueprint, items in phases
+            for (name, blueprint, items), dest in zip(phases, dests, strict=True)
         ],
     }
     text = json.dumps(data, indent=1, sort_keys=True, default=str) + "\n"
@@ -117,4 +123,8 @@ def _phase(data: dict[str, Any]) -> RecordedPhase:
     )
     files = {entry["index"]: tuple(entry["files"]) for entry in data["items"]}
     vcs = GitRef.from_json(data["vcs"]) if data.get("vcs") else None
-    return RecordedPhase(data["name"], data["blueprint"], Origin(data["origin"]), items, files, vcs)
+    dest = data.get("dest")
+    if dest is not None and not isinstance(dest, str):
+        raise TypeError(f"its dest {dest!r} is not text")
+    origin = Origin(data["origin"])
+    return RecordedPhase(data["name"], data["blueprint"], origin, items, files, vcs, dest)

@@ -10,7 +10,8 @@ unless ``--on-conflict``); dropped files deleted when untouched, kept when edite
 variable with a default updates fine, a recorded value that no longer validates is reported
 with nothing written; a failing check rolls the update back byte for byte; a second update is
 all identical; undo reverts an update; a project without a history falls back to the record;
-several destinations (native and Copier) are one transaction, each with its own history.
+every run in effect is updated (injections compose); an items file's dest: is recorded and
+kept; several destinations (native and Copier) are one transaction, each with its own history.
 """
 
 from __future__ import annotations
@@ -25,8 +26,13 @@ from typing import Any
 import pytest
 import yaml
 
+from scaffolder.blueprint import Origin
 from scaffolder.errors import ScaffoldError
+from scaffolder.history import read_history
 from scaffolder.merge import merge
+from scaffolder.native_update import in_effect
+from scaffolder.record import RecordedPhase
+from scaffolder.variables import Item
 from tests.conftest import build_file_tree, scaffold, snapshot
 from tests.test_copier_update import (
     edit,
@@ -59,15 +65,17 @@ def write_blueprint(
     *,
     variables: Mapping[str, Any] | None = None,
     checks: tuple[str, ...] = ("py_compile",),
+    **extra: Any,
 ) -> Path:
     """(Re)write the blueprint in ``root``: exactly these templates, nothing left of before
-    (but a git repository's .git)."""
+    (but a git repository's .git); ``extra``: more keys of its manifest."""
     shutil.rmtree(root / "template", ignore_errors=True)
     manifest = {
         "name": "demo",
         "description": "the demo blueprint",
         "variables": dict(variables or NAME_ONLY),
         "checks": list(checks),
+        **extra,
     }
     files = {f"template/{path}": text for path, text in templates.items()}
     build_file_tree(root, {"blueprint.yaml": yaml.safe_dump(manifest, sort_keys=False), **files})
@@ -389,11 +397,74 @@ def test_a_batch_of_python_modules_four_updates_and_one_merge(tmp_path: Path) ->
     assert "# Owned by the messaging team." in text and "def keys() -> list[str]:" in text
 
 
-def test_an_items_file_dest_is_refused_rather_than_rendered_elsewhere(tmp_path: Path) -> None:
+def test_every_run_in_effect_is_updated_and_injections_compose(tmp_path: Path) -> None:
+    routes = {
+        "skip_if_exists": ["routes.txt"],
+        "inject": [{"into": "routes.txt", "snippet": "route {{ name }}\n", "at": "end"}],
+    }
+    v1 = {"{{ name }}.txt.jinja": "{{ name }} v1\n", "routes.txt": "# routes\n"}
+    write_blueprint(tmp_path / "bp", v1, checks=(), **routes)
+    for name in ("a", "b"):
+        ok(scaffold(tmp_path, "new", "./bp", "--set", f"name={name}", "--out", "svc"))
+    ok(scaffold(tmp_path, "new", "./bp", "--set", "name=a", "--out", "svc"))  # a re-run
+    v2 = {**v1, "{{ name }}.txt.jinja": "{{ name }} v2\n"}
+    write_blueprint(tmp_path / "bp", v2, checks=(), **routes)
+
+    done = report_of(ok(scaffold(tmp_path, "update", "svc", "--json")))
+    assert statuses(done) == {"a.txt": "overwrite", "b.txt": "overwrite", "routes.txt": "identical"}
+    project = tmp_path / "svc"
+    assert (project / "a.txt").read_text() == "a v2\n" and (
+        project / "b.txt"
+    ).read_text() == "b v2\n"
+    assert (project / "routes.txt").read_text() == "# routes\nroute a\nroute b\n"
+    record = json.loads((project / ".scaffold/last-run.json").read_text())
+    items = [
+        (i["index"], i["values"]["name"], i["files"]) for p in record["phases"] for i in p["items"]
+    ]
+    assert items == [(1, "a", ["a.txt", "routes.txt"]), (2, "b", ["b.txt", "routes.txt"])]
+    update = read_history(project)[-1]  # one entry, of both items
+    assert [(item.index, item.name) for item in update.items] == [(1, "a"), (2, "b")]
+
+    before = snapshot(project)
+    again = report_of(ok(scaffold(tmp_path, "update", "svc", "--json")))
+    assert set(statuses(again).values()) == {"identical"}, statuses(again)
+    assert snapshot(project) == before
+    ok(scaffold(tmp_path, "undo", "--out", "svc"))  # the update, as one run
+    assert (project / "a.txt").read_text() == "a v1\n" and (
+        project / "b.txt"
+    ).read_text() == "b v1\n"
+
+
+def test_an_items_file_dest_is_recorded_and_updated_in_place(tmp_path: Path) -> None:
+    write_blueprint(tmp_path / "bp", {"{{ name }}.txt.jinja": "{{ name }} v1\n"}, checks=())
+    items = {"blueprint": "./bp", "dest": "svc/{{ name }}", "items": [{"name": "a"}, {"name": "b"}]}
+    (tmp_path / "items.yaml").write_text(yaml.safe_dump(items))
+    ok(scaffold(tmp_path, "batch", "items.yaml", "--out", "proj"))
+    record = json.loads((tmp_path / "proj/.scaffold/last-run.json").read_text())
+    assert [phase["dest"] for phase in record["phases"]] == ["svc/{{ name }}"]
+    write_blueprint(tmp_path / "bp", {"{{ name }}.txt.jinja": "{{ name }} v2\n"}, checks=())
+
+    done = report_of(ok(scaffold(tmp_path, "update", "proj", "--json")))
+    assert statuses(done) == {"svc/a/a.txt": "overwrite", "svc/b/b.txt": "overwrite"}
+    assert (tmp_path / "proj/svc/a/a.txt").read_text() == "a v2\n"
+    assert (tmp_path / "proj/svc/b/b.txt").read_text() == "b v2\n"
+    assert not (tmp_path / "proj/a.txt").exists() and not (tmp_path / "proj/b.txt").exists()
+    again = report_of(ok(scaffold(tmp_path, "update", "proj", "--json")))
+    assert set(statuses(again).values()) == {"identical"}
+
+
+def test_a_record_from_before_dest_was_kept_is_refused(tmp_path: Path) -> None:
     write_blueprint(tmp_path / "bp", {"{{ name }}.txt.jinja": "{{ name }}\n"}, checks=())
     items = {"blueprint": "./bp", "dest": "services/{{ name }}", "items": [{"name": "a"}]}
     (tmp_path / "items.yaml").write_text(yaml.safe_dump(items))
     ok(scaffold(tmp_path, "batch", "items.yaml", "--out", "proj"))
+    # a project made before dest: was recorded, and before the history existed
+    shutil.rmtree(tmp_path / "proj/.scaffold/history")
+    record_path = tmp_path / "proj/.scaffold/last-run.json"
+    record = json.loads(record_path.read_text())
+    for phase in record["phases"]:
+        del phase["dest"]
+    record_path.write_text(json.dumps(record))
     before = snapshot(tmp_path / "proj")
     stopped = failed(scaffold(tmp_path, "update", "proj"))
     assert "into the folder services/a (an items file's dest:)" in stopped.stderr, stopped.stderr
@@ -455,3 +526,20 @@ def test_a_native_blueprint_from_git_follows_the_ref_it_was_made_with(tmp_path: 
     record = json.loads((tmp_path / "p/.scaffold/last-run.json").read_text())
     assert record["phases"][0]["vcs"]["ref"] == "v2"
     ok(scaffold(tmp_path, "check", "--out", "p"))
+
+
+def test_runs_in_effect_are_one_record_in_run_order() -> None:
+    def run(*values: dict[str, str]) -> tuple[RecordedPhase, ...]:
+        items = tuple(Item(i, v, v["name"]) for i, v in enumerate(values, start=1))
+        files = {i: (f"{v['name']}.txt",) for i, v in enumerate(values, start=1)}
+        return (RecordedPhase(None, "/bp", Origin.PATH, items, files),)
+
+    first, second = run({"name": "a"}, {"name": "b"}), run({"name": "c"})
+    rerun = run({"name": "b", "owner": "me"}, {"name": "a"})  # b with a variable added since
+    (phase,) = in_effect([first, second, rerun])
+    assert [(i.index, i.values) for i in phase.items] == [
+        (1, {"name": "a"}),
+        (2, {"name": "b", "owner": "me"}),
+        (3, {"name": "c"}),
+    ]
+    assert dict(phase.files) == {1: ("a.txt",), 2: ("b.txt",), 3: ("c.txt",)}
