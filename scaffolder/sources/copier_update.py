@@ -32,7 +32,7 @@ import yaml
 
 from scaffolder.blueprint import Blueprint, Origin
 from scaffolder.errors import BlueprintError, ScaffoldError, TemplateError
-from scaffolder.paths import RECORD, confine
+from scaffolder.paths import confine
 from scaffolder.sources.git import GitBlueprint, GitRef, is_url
 from scaffolder.sources.update_staging import compare, conflicts, stage, take_snapshot
 
@@ -114,31 +114,6 @@ def update_folders(destinations: Sequence[Path]) -> tuple[Path, tuple[Path, ...]
 def inside(root: Path, folder: Path) -> str:
     """``folder`` relative to the run's ``root`` (``"."`` for the root itself)."""
     return Path(os.path.abspath(folder)).relative_to(os.path.abspath(root)).as_posix()
-
-
-def not_updatable(folder: Path, given: str | None, native: str | None) -> str:
-    """Why ``folder``, which has no answers file, cannot be updated (``native``: the native
-    blueprint its run record names)."""
-    if native is not None:
-        return (
-            f"{folder}: made by the native blueprint {native} (its record, "
-            f"{folder / RECORD}, says so); updating projects made by native blueprints is "
-            "not supported yet: only projects made from Copier templates are"
-        )
-    return (
-        f"{folder}: no Copier answers file ({given or ANSWERS_FILE}). Update needs the "
-        "answers file Copier (or `scaffold new` with a Copier template) wrote in the "
-        "project: it names the template and the version the project was made from"
-    )
-
-
-def not_updatable_error(problems: Sequence[str]) -> str:
-    return (
-        "cannot update; nothing was done:\n  "
-        + "\n  ".join(problems)
-        + "\nGive the folders of projects made from Copier templates (--answers-file if "
-        "the template names its answers file otherwise)."
-    )
 
 
 def find_answers_file(destination: Path, given: str | None = None) -> PurePosixPath | None:
