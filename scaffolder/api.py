@@ -6,26 +6,22 @@ import os
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scaffolder.blueprint import Blueprint
 from scaffolder.catalog import Catalog, SearchPath, find_blueprints, resolve_blueprint, scan
-from scaffolder.commit import Holder
 from scaffolder.errors import BlueprintError, UsageError
-from scaffolder.history import History
-from scaffolder.itemsfile import load_items_file
-from scaffolder.pipeline import (
-    Options,
-    check_last_run,
-    list_history,
-    run_items,
-    run_one,
-    run_undo,
-)
-from scaffolder.plan import ConflictPolicy
-from scaffolder.render import BatchDone
-from scaffolder.report import Report
-from scaffolder.updating import run_update
+
+# The stages are imported by the calls that run them: `scaffold list` and `--help` (and an
+# `import scaffolder`) do not load the renderer, the commit and the checks.
+if TYPE_CHECKING:
+    from scaffolder.commit import Holder
+    from scaffolder.history import History
+    from scaffolder.pipeline import Options
+    from scaffolder.plan import ConflictPolicy
+    from scaffolder.progress import OnProgress
+    from scaffolder.render import BatchDone
+    from scaffolder.report import Report
 
 
 def new(
@@ -34,7 +30,7 @@ def new(
     *,
     out: str | Path = ".",
     dry_run: bool = False,
-    on_conflict: ConflictPolicy | str = ConflictPolicy.FAIL,
+    on_conflict: ConflictPolicy | str = "fail",
     check: bool = True,
     keep_failed: bool = False,
     trust: bool = False,
@@ -43,6 +39,7 @@ def new(
     on_wait: Callable[[Holder], None] | None = None,
     vcs_ref: str | None = None,
     python: str | Path | None = None,
+    progress: OnProgress | None = None,
 ) -> Report:
     """Render one blueprint once, then run its checks (rolled back if they fail).
 
@@ -50,7 +47,8 @@ def new(
     ``wait=False`` is a LockedError. ``vcs_ref`` is the tag, branch or commit of a git
     source (``gh:owner/repo``, a URL, a local git repository). ``python`` is the interpreter
     the checks use (``--python``); default: the ``VIRTUAL_ENV`` in effect, else a ``.venv``
-    or ``venv`` in ``out`` or a folder above it, else scaffold's own.
+    or ``venv`` in ``out`` or a folder above it, else scaffold's own. ``progress`` is told
+    how far rendering, writing and the checks have got (:mod:`scaffolder.progress`).
 
     >>> report = new("crud-endpoint", {"resource": "users"}, out="service")
     >>> report.exit_code
@@ -58,9 +56,11 @@ def new(
     """
     if not isinstance(blueprint, Blueprint):
         blueprint = resolve_blueprint(blueprint, search, vcs_ref)
+    from scaffolder.pipeline import run_one
+
     options = _run_options(
         out, on_conflict, dry_run=dry_run, check=check, keep_failed=keep_failed, trust=trust,
-        wait=wait, on_wait=on_wait, python=_python(python),
+        wait=wait, on_wait=on_wait, python=_python(python), progress=progress,
     )  # fmt: skip
     return run_one(blueprint, dict(values or {}), options)
 
@@ -70,7 +70,7 @@ def run(
     *,
     out: str | Path = ".",
     dry_run: bool = False,
-    on_conflict: ConflictPolicy | str = ConflictPolicy.FAIL,
+    on_conflict: ConflictPolicy | str = "fail",
     batch_size: int | None = None,
     jobs: int | None = None,
     check: bool = True,
@@ -82,11 +82,14 @@ def run(
     on_wait: Callable[[Holder], None] | None = None,
     vcs_ref: str | None = None,
     python: str | Path | None = None,
+    progress: OnProgress | None = None,
 ) -> Report:
     """Render every item of an items file (one blueprint, or a plan of phases).
 
     ``jobs`` batches render at once (default: the number of cores); the files
     written are the same whatever it is. ``vcs_ref`` wins over the file's ``vcs_ref:``.
+    ``on_batch`` is told of each rendered batch; ``progress`` of how far rendering (items,
+    per blueprint), writing (files) and the checks have got (:mod:`scaffolder.progress`).
 
     >>> report = run("examples/crud-endpoints.yaml", out="service")
     """
@@ -94,10 +97,13 @@ def run(
         raise UsageError(f"--batch-size {batch_size}: give a whole number of at least 1.")
     if jobs is not None and jobs < 1:
         raise UsageError(f"--jobs {jobs}: give a whole number of at least 1.")
+    from scaffolder.itemsfile import load_items_file
+    from scaffolder.pipeline import run_items
+
     options = _run_options(
         out, on_conflict, dry_run=dry_run, batch_size=batch_size, jobs=jobs or os.cpu_count() or 1,
         check=check, keep_failed=keep_failed, trust=trust, wait=wait, on_wait=on_wait,
-        python=_python(python),
+        python=_python(python), progress=progress,
     )  # fmt: skip
     return run_items(
         load_items_file(items_file), options, search=search, on_batch=on_batch, vcs_ref=vcs_ref
@@ -112,8 +118,12 @@ def check(
     wait: bool = True,
     on_wait: Callable[[Holder], None] | None = None,
     python: str | Path | None = None,
+    progress: OnProgress | None = None,
 ) -> Report:
-    """Run the checks of the last run in ``out`` again (``python``: as in :func:`new`)."""
+    """Run the checks of the last run in ``out`` again (``python``, ``progress``: as in
+    :func:`new`)."""
+    from scaffolder.pipeline import Options, check_last_run
+
     options = Options(
         out=Path(out),
         trust=trust,
@@ -121,6 +131,7 @@ def check(
         wait=wait,
         on_wait=on_wait,
         python=_python(python),
+        progress=progress,
     )
     return check_last_run(Path(out), options)
 
@@ -130,7 +141,7 @@ def update(
     *,
     vcs_ref: str | None = None,
     conflict: str = "inline",
-    on_conflict: ConflictPolicy | str = ConflictPolicy.FAIL,
+    on_conflict: ConflictPolicy | str = "fail",
     answers_file: str | None = None,
     dry_run: bool = False,
     check: bool = True,
@@ -139,6 +150,7 @@ def update(
     wait: bool = True,
     on_wait: Callable[[Holder], None] | None = None,
     python: str | Path | None = None,
+    progress: OnProgress | None = None,
 ) -> Report:
     """Bring projects to the newest version of what made them, all in one transaction
     rooted in their common folder. A project made from a Copier template goes to a newer
@@ -156,10 +168,12 @@ def update(
     """
     if conflict not in ("inline", "rej"):
         raise UsageError(f"--conflict {conflict!r}: choose inline or rej.")
+    from scaffolder.updating import run_update
+
     # `out`: the destinations' common folder replaces it
     options = _run_options(
         ".", on_conflict, dry_run=dry_run, check=check, keep_failed=keep_failed, trust=trust,
-        wait=wait, on_wait=on_wait, python=_python(python),
+        wait=wait, on_wait=on_wait, python=_python(python), progress=progress,
     )  # fmt: skip
     folders = [Path(d) for d in destinations] or [Path(".")]
     return run_update(
@@ -175,6 +189,7 @@ def undo(
     dry_run: bool = False,
     wait: bool = True,
     on_wait: Callable[[Holder], None] | None = None,
+    progress: OnProgress | None = None,
 ) -> Report:
     """Revert the newest run in ``out`` from its history: the files it created deleted, the
     files it changed (or deleted) given back their old bytes and modes, in one atomic,
@@ -185,7 +200,9 @@ def undo(
     >>> undo("service").undone
     ('3f9a1c2e',)
     """
-    options = Options(out=Path(out), dry_run=dry_run, wait=wait, on_wait=on_wait)
+    from scaffolder.pipeline import Options, run_undo
+
+    options = Options(out=Path(out), dry_run=dry_run, wait=wait, on_wait=on_wait, progress=progress)
     return run_undo(Path(out), options, run, force=force)
 
 
@@ -194,6 +211,8 @@ def history(
 ) -> History:
     """The runs recorded in ``out``, oldest first: each one's id, time, blueprints, items
     and the files it changed (with what they were before and after)."""
+    from scaffolder.pipeline import Options, list_history
+
     options = Options(out=Path(out), wait=wait, on_wait=on_wait)
     return list_history(Path(out), options)
 
@@ -225,6 +244,8 @@ def test_blueprint(
             f"{where}: no {key} to test. "
             "Add sample items: they document the blueprint and are its own test."
         )
+    from scaffolder.pipeline import Options, run_one
+
     reports = []
     with tempfile.TemporaryDirectory(prefix="scaffold-test-") as temporary:
         base = Path(keep) if keep is not None else Path(temporary)
@@ -252,6 +273,8 @@ def catalog(search: SearchPath | None = None) -> Catalog:
 
 def _run_options(out: str | Path, on_conflict: ConflictPolicy | str, **settings: Any) -> Options:
     """The options of a run that writes: ``out`` and ``on_conflict`` as callers give them."""
+    from scaffolder.pipeline import Options
+
     return Options(out=Path(out), on_conflict=conflict_policy(on_conflict), **settings)
 
 
@@ -260,6 +283,8 @@ def _python(given: str | Path | None) -> Path | None:
 
 
 def conflict_policy(value: ConflictPolicy | str) -> ConflictPolicy:
+    from scaffolder.plan import ConflictPolicy
+
     if isinstance(value, ConflictPolicy):
         return value
     try:

@@ -9,21 +9,18 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from types import MappingProxyType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urljoin
-
-import referencing.exceptions
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
-from jsonschema.exceptions import ValidationError as SchemaViolation
-from jsonschema_specifications import REGISTRY as SPECIFICATIONS  # type: ignore[import-untyped]
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
 from scaffolder.errors import BlueprintError
 from scaffolder.inject import Injection, parse_injections
 from scaffolder.resources import load_schema
 from scaffolder.yamlsource import SourceDocument, load_yaml
+
+# jsonschema is imported by the functions that validate: not by `scaffold --help`
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError as SchemaViolation
+    from referencing import Registry, Resource
 
 MANIFEST = "blueprint.yaml"
 TEMPLATE_DIR = "template"
@@ -241,6 +238,9 @@ def load_blueprint(root: Path, origin: Origin = Origin.PATH) -> Blueprint:
             f"{root}: not a blueprint (no {MANIFEST}). A blueprint is a folder with "
             f"{MANIFEST} and a {TEMPLATE_DIR}/ folder (see docs/authoring-blueprints.md)."
         )
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
     document = load_yaml(manifest_path)
     _validate_manifest(document)
     data: dict[str, Any] = document.data
@@ -289,6 +289,9 @@ def parse_check(entry: Any) -> Check:
 def schema_registry(schema: Mapping[str, Any]) -> Registry[Any]:
     """What a variable schema's ``$ref`` may point to: the schema itself and the JSON
     Schema metaschemas. Nothing is ever fetched from the network."""
+    from jsonschema_specifications import REGISTRY as SPECIFICATIONS  # type: ignore[import-untyped]
+    from referencing.jsonschema import DRAFT202012
+
     resource: Resource[Any] = DRAFT202012.create_resource(dict(schema))
     registry: Registry[Any] = SPECIFICATIONS.with_resource(resource.id() or "", resource)
     return registry.crawl()
@@ -300,6 +303,9 @@ _DATA_KEYWORDS = frozenset({"default", "examples", "const", "enum"})
 def _check_refs(document: SourceDocument, variables: Mapping[str, Any]) -> None:
     """Every ``$ref`` of the variable schema must resolve (jsonschema only finds out
     when it validates an item, and then raises)."""
+    import referencing.exceptions
+    from referencing.jsonschema import DRAFT202012
+
     registry = schema_registry(variables)
     root_id = DRAFT202012.create_resource(dict(variables)).id() or ""
     stack: list[tuple[Any, tuple[Any, ...], str]] = [(variables, ("variables",), root_id)]
@@ -334,6 +340,8 @@ def _error_path(error: SchemaViolation) -> list[str]:
 
 
 def _validate_manifest(document: SourceDocument) -> None:
+    from jsonschema import Draft202012Validator
+
     validator = Draft202012Validator(load_schema("blueprint"))
     errors = sorted(validator.iter_errors(document.data), key=_error_path)
     if not errors:

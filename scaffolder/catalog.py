@@ -13,11 +13,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from scaffolder.blueprint import Blueprint, Origin
+from scaffolder.blueprint import MANIFEST, Blueprint, Origin, is_blueprint_dir
 from scaffolder.errors import BlueprintError, ScaffoldError
 from scaffolder.resources import data_dir
 from scaffolder.sources import is_source_dir, load_git, load_path, load_source
 from scaffolder.sources.git import is_git_url
+from scaffolder.yamlsource import load_yaml
 
 PROJECT_DIR = Path(".scaffold") / "blueprints"
 
@@ -65,18 +66,41 @@ def scan(search: SearchPath | None = None) -> Catalog:
     return Catalog(tuple(found[name] for name in sorted(found)), tuple(broken))
 
 
-def _candidates(search: SearchPath | None) -> Iterator[tuple[Path, Blueprint | ScaffoldError]]:
-    """Every blueprint folder, nearest first, with the blueprint or why it did not load."""
+def _candidates(
+    search: SearchPath | None, named: str | None = None
+) -> Iterator[tuple[Path, Blueprint | ScaffoldError]]:
+    """Every blueprint folder, nearest first, with the blueprint or why it did not load.
+    With ``named``, only those that may be the blueprint of that name: a native manifest
+    that names another blueprint is not loaded (validating each one is most of the time
+    `scaffold new NAME` takes to find it)."""
     search = SearchPath.default() if search is None else search
     for folder, origin in search.folders:
         if not folder.is_dir():
             continue
         for candidate in sorted(folder.iterdir()):
-            if is_source_dir(candidate):
-                try:
-                    yield candidate, load_source(candidate, origin)
-                except ScaffoldError as error:
-                    yield candidate, error
+            if not is_source_dir(candidate):
+                continue
+            another = named is not None and candidate.name != named
+            if another and _manifest_name(candidate) not in (named, None):
+                continue
+            try:
+                yield candidate, load_source(candidate, origin)
+            except ScaffoldError as error:
+                yield candidate, error
+
+
+def _manifest_name(candidate: Path) -> str | None:
+    """The ``name:`` a native blueprint's manifest gives, read without validating it;
+    None when that cannot be told so (another kind of template, a manifest that does not
+    parse or has no name: loading it says what it is)."""
+    if not is_blueprint_dir(candidate):
+        return None
+    try:
+        data = load_yaml(candidate / MANIFEST).data
+    except ScaffoldError:
+        return None
+    name = data.get("name") if isinstance(data, dict) else None
+    return name if isinstance(name, str) else None
 
 
 def find_blueprints(search: SearchPath | None = None) -> list[Blueprint]:
@@ -101,7 +125,7 @@ def resolve_blueprint(
             return load_path(as_path, Origin.PATH, reference=text, vcs_ref=vcs_ref)
         raise BlueprintError(f"{text}: no such blueprint folder.")
     # by the name in the manifest, nearest folder first: the blueprint `scaffold list` shows
-    for candidate, loaded in _candidates(search):
+    for candidate, loaded in _candidates(search, named=text):
         if isinstance(loaded, ScaffoldError):
             if candidate.name == text:  # most likely the one asked for: say what is wrong
                 raise loaded

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -45,6 +46,7 @@ from scaffolder.native_update import (
 )
 from scaffolder.paths import RESERVED
 from scaffolder.plan import ConflictPolicy, FileStatus, plan, plan_update, with_records
+from scaffolder.progress import OnProgress, Stage, StageProgress
 from scaffolder.record import read_record, record_file
 from scaffolder.render import BatchDone, render_batches
 from scaffolder.report import PhaseRun, Report, build_report, check_report
@@ -66,6 +68,8 @@ class Options:
     python: Path | None = None  # --python: the checks' interpreter (default: the project's)
     wait: bool = True  # wait for another run that holds the destination, rather than fail
     on_wait: Callable[[Holder], None] | None = None  # told once, when a run has to wait
+    # told how far rendering, writing and the checks have got (scaffolder.progress)
+    progress: OnProgress | None = None
 
 
 def run_one(
@@ -171,13 +175,14 @@ def _render_and_commit(
         def note(task: str, bp: Blueprint = blueprint) -> None:
             skipped.append(f"{bp.name}: not run without --trust: {task}")
 
+        label = f"{name}: {blueprint.name}" if name else blueprint.name  # of its progress
         rendered.extend(
             render_batches(
                 blueprint,
                 items,
                 batch_size,
                 options.jobs,
-                on_batch,
+                _rendering(on_batch, options.progress, label, len(items)),
                 folder_name=Path(options.out).resolve().name,
                 dest=dest,
                 trust=options.trust,
@@ -226,9 +231,9 @@ def _render_and_commit(
         return report()
     named = [RunItem(i.index, i.name, bp.name, name) for name, bp, its, _, _ in phases for i in its]
     planned = with_history(planned, named)
-    transaction = write(planned, fs)
+    transaction = write(planned, fs, progress=options.progress)
     try:
-        results = run_checks(targets, destination=str(options.out))
+        results = checked(targets, str(options.out), options.progress)
     except BaseException:
         transaction.roll_back()
         raise
@@ -250,7 +255,7 @@ def check_last_run(destination: Path, options: Options) -> Report:
             phases.append(PhaseChecks(recorded.name, blueprint, recorded.items, recorded.files))
         python = find_python(destination, options.python)
         targets = prepare_checks(phases, trust=options.trust, python=python)
-        results = run_checks(targets, destination=str(destination))
+        results = checked(targets, str(destination), options.progress)
         return check_report(destination, results, recovery, time.perf_counter() - started)
 
 
@@ -273,7 +278,7 @@ def run_undo(
         planned = with_records(plan_update(undo.changes, destination, policy), undo.records)
         notes = tuple(f"{path}: a symlink or folder; left as it is" for path in undo.left)
         if not options.dry_run and not planned.conflicts:
-            write(planned, fs).finish()
+            write(planned, fs, progress=options.progress).finish()
         return build_report(
             (), planned, dry_run=options.dry_run, recovery=recovery, notes=notes,
             seconds=time.perf_counter() - started, undone=tuple(r.id for r in undo.runs),
@@ -301,3 +306,46 @@ def files_by_item(
             if path not in files[index] and not (skipped and patch.path in skipped):
                 files[index].append(path)
     return {index: tuple(paths) for index, paths in files.items()}
+
+
+def _rendering(
+    on_batch: Callable[[BatchDone], None] | None,
+    progress: OnProgress | None,
+    label: str,
+    total: int,
+) -> Callable[[BatchDone], None] | None:
+    """What :func:`render_batches` tells after each batch: ``on_batch``, and ``progress`` as
+    items rendered of ``total`` (told once first, with none rendered)."""
+    if progress is None:
+        return on_batch
+    progress(StageProgress(Stage.RENDERING, 0, total, label))
+
+    def done(batch: BatchDone) -> None:
+        if on_batch is not None:
+            on_batch(batch)
+        progress(StageProgress(Stage.RENDERING, batch.items, total, label))
+
+    return done
+
+
+def checked(
+    targets: Sequence[Target], destination: str, progress: OnProgress | None = None
+) -> tuple[CheckResult, ...]:
+    """Run the checks; ``progress`` is told as each one starts and ends (checks finished of
+    all), and last that they all are (those a failed phase stopped count as done)."""
+    if progress is None or not targets:
+        return run_checks(targets, destination=destination)
+    lock = threading.Lock()
+    finished = 0
+
+    def told(target: Target, result: CheckResult | None) -> None:
+        nonlocal finished
+        with lock:  # the checks of a phase run in threads of their own
+            finished += result is not None
+            label = f"{target.blueprint}: {target.description}"
+            progress(StageProgress(Stage.CHECKING, finished, len(targets), label))
+
+    results = run_checks(targets, destination=destination, on_check=told)
+    if finished < len(targets):
+        progress(StageProgress(Stage.CHECKING, len(targets), len(targets)))
+    return results

@@ -133,6 +133,8 @@ def _check_json(check: CheckResult) -> dict[str, Any]:
         "files": list(check.files),
         "seconds": round(check.seconds, 6),
         "processes": check.processes,
+        # a pytest check's counts (collected, passed, failed, ..., ran); null: other kinds
+        "tests": check.tests.to_json() if check.tests is not None else None,
         # the Python it ran with; null: it ran inside scaffold, on data (yaml, sqlite, ...)
         "python": check.python.to_json() if check.python is not None else None,
         "problems": [

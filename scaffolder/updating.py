@@ -16,7 +16,6 @@ from pathlib import Path, PurePosixPath
 from scaffolder.changes import ChangeSet, RenderedFile
 from scaffolder.checks import CheckResult, CheckStatus, PhaseChecks, find_python
 from scaffolder.checks import prepare as prepare_checks
-from scaffolder.checks import run as run_checks
 from scaffolder.commit import (
     FileSystem,
     Recovery,
@@ -32,7 +31,7 @@ from scaffolder.native_update import (
     update_sources,
 )
 from scaffolder.paths import RECORD, confine
-from scaffolder.pipeline import Options, exclusive, files_by_item
+from scaffolder.pipeline import Options, checked, exclusive, files_by_item
 from scaffolder.plan import FileStatus, plan_update, with_records
 from scaffolder.record import record_file
 from scaffolder.report import PhaseRun, Report, build_report
@@ -131,9 +130,9 @@ def run_update(
         ]
         parts += [(render.update.prefix, render.update.history_items()) for render in renders]
         planned = with_histories(planned, parts)
-        transaction = write(planned, fs)
+        transaction = write(planned, fs, progress=options.progress)
         try:
-            results = run_checks(targets, destination=str(root))
+            results = checked(targets, str(root), options.progress)
         except BaseException:
             transaction.roll_back()
             raise

@@ -29,7 +29,18 @@ from scaffolder.plan import ConflictPolicy, Plan, plan
 from scaffolder.render import Renderer
 from scaffolder.variables import validate_item
 
-OPERATIONS = ("make_dir", "write", "backup", "copy", "replace", "remove", "remove_dir", "sync_dir")
+OPERATIONS = (
+    "make_dir",
+    "write",
+    "sync_file",
+    "flush",
+    "backup",
+    "copy",
+    "replace",
+    "remove",
+    "remove_dir",
+    "sync_dir",
+)
 
 
 def render(blueprint: Blueprint, values: Mapping[str, Any]) -> ChangeSet:
@@ -73,6 +84,12 @@ class CountingFileSystem(FileSystem):
 
     def write(self, path: Path, content: bytes, mode: int = 0o644) -> None:
         self._run("write", FileSystem.write, path, content, mode)
+
+    def sync_file(self, path: Path) -> None:
+        self._run("sync_file", FileSystem.sync_file, path)
+
+    def flush(self, path: Path) -> None:
+        self._run("flush", FileSystem.flush, path)
 
     def backup(self, source: Path, target: Path) -> None:
         self._run("backup", FileSystem.backup, source, target)

@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -162,10 +162,43 @@ def kill_after_journal(
     args: Sequence[str], cwd: Path, destination: Path, delay: float, before: Tree
 ) -> Kill:
     """Start ``scaffold ARGS``; ``delay`` seconds after its journal appears, SIGKILL it."""
+
+    def journal_seen(proc: subprocess.Popen[str]) -> bool:
+        return wait_for_journal(proc, destination, timeout=TIMEOUT)
+
+    return _kill_after(args, cwd, destination, journal_seen, delay, before)
+
+
+def kill_when_exists(
+    args: Sequence[str], cwd: Path, destination: Path, marker: Path, delay: float, before: Tree
+) -> Kill:
+    """Start ``scaffold ARGS``; ``delay`` seconds after ``marker`` appears (made by a check
+    the run starts, say), SIGKILL it. Aimed at an event, not a time: a loaded machine
+    cannot make it miss."""
+
+    def marker_seen(proc: subprocess.Popen[str]) -> bool:
+        deadline = time.monotonic() + TIMEOUT
+        while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.001)
+        if not marker.exists():
+            raise AssertionError(f"{marker} never appeared: scaffold {' '.join(args)}")
+        return True
+
+    return _kill_after(args, cwd, destination, marker_seen, delay, before)
+
+
+def _kill_after(
+    args: Sequence[str],
+    cwd: Path,
+    destination: Path,
+    seen: Callable[[subprocess.Popen[str]], bool],
+    delay: float,
+    before: Tree,
+) -> Kill:
+    """Start ``scaffold ARGS``; ``delay`` seconds after ``seen`` returns True, SIGKILL it."""
     proc = start(args, cwd)
     try:
-        seen = wait_for_journal(proc, destination, timeout=TIMEOUT)
-        if seen:
+        if seen(proc):
             pause(delay)
         kill_group(proc)
         proc.communicate(timeout=TIMEOUT)

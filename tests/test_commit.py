@@ -27,7 +27,7 @@ import pytest
 
 from scaffolder.blueprint import Blueprint
 from scaffolder.changes import ChangeSet
-from scaffolder.commit import JOURNAL_FILE, CommitResult, commit, recover
+from scaffolder.commit import JOURNAL_FILE, CommitResult, commit, files, recover
 from scaffolder.errors import CommitError
 from scaffolder.plan import FileStatus, Plan
 from tests.commit_victim import CountingFileSystem, build_plan, render
@@ -139,8 +139,10 @@ def without_fsync(monkeypatch: pytest.MonkeyPatch) -> None:
     """For the tests that commit hundreds of times: fsync only matters when the machine
     loses power, not for what a failing or killed process leaves (the page cache shows
     the same files either way), and on a busy disk it makes those tests 5-20 times slower.
+    The same for the commit's one flush of the whole file system (``syncfs``).
     """
     monkeypatch.setattr(os, "fsync", lambda fd: None)
+    monkeypatch.setattr(files, "sync_file_system", lambda fd, where: True)
 
 
 class RecordingFileSystem(CountingFileSystem):
@@ -261,12 +263,18 @@ def test_the_scenario(blueprint: Blueprint, tmp_path: Path) -> None:
     assert modes["app/bin/run.sh"] == RUN_SH_TEMPLATE_MODE
     assert not any(path.startswith("app/.scaffold") for path in files)
     names = [name for name, _ in ref.calls]
-    # 3 journal folders (each made, then its parent synced), journal (temp file, rename,
-    # sync), backups folder, 3 backups, journal, 4 target folders, 7 targets (temp file +
-    # rename), 8 folders synced, journal (the commit point); its sync and 8 cleanup operations
-    assert len(names) == 53, names
-    assert ref.commit_point == 44
+    # 3 journal folders (each made, then its parent synced), journal (temp file, its fsync,
+    # rename, sync), backups folder, 3 backups, journal, 4 target folders, 7 temp files, one
+    # flush, 7 renames, 8 folders synced, journal (the commit point); its sync and 8
+    # cleanup operations
+    assert len(names) == 57, names
+    assert ref.commit_point == 48
     assert names.count("backup") == 3
+    # the targets' temp files are not synced one by one: one flush, before the first rename
+    assert names.count("flush") == 1 and names.count("sync_file") == 3  # the journal's
+    flush = names.index("flush")
+    assert names[flush - 7 : flush] == ["write"] * 7
+    assert flush + 2 == ref.target_replaces()[0]  # numbered from 1
     assert set(names[ref.commit_point :]) <= {"remove", "remove_dir", "sync_dir"}
 
 

@@ -23,12 +23,19 @@ from typing import Any
 import pytest
 
 from scaffolder.changes import ChangeSet, RenderedFile
-from scaffolder.commit import JOURNAL_FILE, commit, recover, write
+from scaffolder.commit import JOURNAL_FILE, commit, files, recover, write
 from scaffolder.errors import CommitError
 from scaffolder.plan import ConflictPolicy, FileStatus, Plan, plan_update
 from tests.commit_victim import KillingFileSystem
 from tests.conftest import build_file_tree, snapshot
-from tests.e2e_helpers import assert_tree, kill_after_journal, no_traceback, run, run_timing_journal
+from tests.e2e_helpers import (
+    assert_tree,
+    kill_after_journal,
+    kill_when_exists,
+    no_traceback,
+    run,
+    run_timing_journal,
+)
 from tests.test_commit import (
     DyingFileSystem,
     FaultyFileSystem,
@@ -114,6 +121,7 @@ def _umask() -> int:
 @pytest.fixture
 def without_fsync(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os, "fsync", lambda fd: None)
+    monkeypatch.setattr(files, "sync_file_system", lambda fd, where: True)
 
 
 def test_the_plan_of_an_update(tmp_path: Path) -> None:
@@ -380,7 +388,8 @@ MANY = 120  # files the template renders: v2 changes 80, removes 30 (and their f
 CHECK_SECONDS = 2  # v2's check: the journal stays (before the commit point) while it runs
 
 
-def many_files_template(root: Path) -> Path:
+def many_files_template(root: Path, marker: Path) -> Path:
+    """v1 and v2 of a template; v2's check touches ``marker`` as it starts, then sleeps."""
     files: dict[str, str | bytes] = {
         "copier.yml": "project:\n  type: str\n  default: svc\n",
         "{{_copier_conf.answers_file}}.jinja": "{{ _copier_answers|to_nice_yaml }}",
@@ -392,7 +401,8 @@ def many_files_template(root: Path) -> Path:
     git(root, "add", "--all")
     git(root, "commit", "--quiet", "-m", "v1")
     git(root, "tag", "v1")
-    check = f"_scaffold:\n  checks:\n    - command: sleep {CHECK_SECONDS}\n"
+    run_check = f"sh -c 'touch {marker}; sleep {CHECK_SECONDS}'"
+    check = f'_scaffold:\n  checks:\n    - command: "{run_check}"\n'
     build_file_tree(root, {"copier.yml": files["copier.yml"] + check})
     build_file_tree(root, {f"pkg/m{n:03d}.py": f"VALUE = {n}  # v2\n" for n in range(80)})
     build_file_tree(root, {f"more/n{n:03d}.txt": f"new {n}\n" for n in range(30)})
@@ -409,7 +419,8 @@ def test_a_sigkilled_scaffold_update_is_restored_by_the_next_run(tmp_path: Path)
     the commit point not reached): the next run, which fails after recovering, leaves the
     project exactly as before, every deleted and overwritten file back byte for byte; the
     same command again gives what one clean run gives."""
-    template = many_files_template(tmp_path / "many")
+    marker = tmp_path / "check-started"
+    template = many_files_template(tmp_path / "many", marker)
     start = tmp_path / "start"
     start.mkdir()
     made = run(("new", str(template), "--vcs-ref", "v1", "--out", "svc", "--defaults"), start)
@@ -430,10 +441,18 @@ def test_a_sigkilled_scaffold_update_is_restored_by_the_next_run(tmp_path: Path)
     assert "edited by the user" in after_one_run["svc/pkg/m085.py"].decode()  # type: ignore[union-attr]
 
     restored = []  # kills after which files had been overwritten AND deleted, then restored
-    delays = (0.0, 0.5, 1.2)  # mid-write; then twice while its check runs
-    for number, delay in enumerate(delays, 1):
+    # mid-write; then twice while its check runs (every file written, the commit point not
+    # reached): aimed at the moment the check starts, so a slow machine cannot miss it
+    kills = (None, 0.0, 0.8)
+    for number, after_check in enumerate(kills, 1):
         workspace = shutil.copytree(start, tmp_path / f"kill-{number}", symlinks=True)
-        kill = kill_after_journal(command, workspace, workspace / "svc", delay, before)
+        marker.unlink(missing_ok=True)
+        if after_check is None:
+            kill = kill_after_journal(command, workspace, workspace / "svc", 0.0, before)
+        else:
+            kill = kill_when_exists(
+                command, workspace, workspace / "svc", marker, after_check, before
+            )
         at_kill = snapshot(workspace)
         overwritten = sum(  # the project's files (not scaffolder's own record and history)
             1
@@ -455,10 +474,10 @@ def test_a_sigkilled_scaffold_update_is_restored_by_the_next_run(tmp_path: Path)
         if overwritten == 81 and deleted == 30:
             restored.append(where)
 
-        if number == len(delays):  # (once: each update takes seconds)
+        if number == len(kills):  # (once: each update takes seconds)
             again = run(command, workspace)
             no_traceback(again)
             assert again.returncode == 0, f"{where}\n{again.output}"
             assert_tree(snapshot(workspace), after_one_run, f"{where}: after the same command")
-    kills = "\n".join(restored)
-    assert len(restored) >= 2, f"too few kills after every write and deletion:\n{kills}"
+    landed = "\n".join(restored)
+    assert len(restored) >= 2, f"too few kills after every write and deletion:\n{landed}"

@@ -23,7 +23,7 @@ import dataclasses
 import re
 import shlex
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,7 +47,7 @@ from scaffolder.checks.model import (
     ItemTarget,
     Target,
 )
-from scaffolder.checks.processes import Processes
+from scaffolder.checks.processes import Processes, jobs
 from scaffolder.errors import BlueprintError
 from scaffolder.render import Renderer
 from scaffolder.settings import TrustedSource
@@ -109,8 +109,14 @@ def prepare(
     return tuple(targets)
 
 
-def run(targets: Sequence[Target], *, destination: str) -> tuple[CheckResult, ...]:
+OnCheck = Callable[[Target, "CheckResult | None"], None]  # a check starts (None), or ends
+
+
+def run(
+    targets: Sequence[Target], *, destination: str, on_check: OnCheck | None = None
+) -> tuple[CheckResult, ...]:
     """Run the checks, phase by phase; a failing phase stops the phases after it.
+    ``on_check`` is told as each check starts and ends, from the thread that runs it.
 
     Every check of a phase starts at once: a phase has a handful of checks, each running
     in-process or waiting on its own process.
@@ -122,7 +128,7 @@ def run(targets: Sequence[Target], *, destination: str) -> tuple[CheckResult, ..
         if failed_phase is not None:
             results.extend(_not_run(target, failed_phase) for target in group)
             continue
-        found = _run_phase(group, destination, processes)
+        found = _run_phase(group, destination, processes, on_check)
         results.extend(found)
         if any(result.status is CheckStatus.FAILED for result in found):
             failed_phase = phase or "the run"
@@ -130,14 +136,16 @@ def run(targets: Sequence[Target], *, destination: str) -> tuple[CheckResult, ..
 
 
 def _run_phase(
-    group: Sequence[Target], destination: str, processes: Processes
+    group: Sequence[Target], destination: str, processes: Processes, on_check: OnCheck | None
 ) -> list[CheckResult]:
     """The checks of one phase, at once. Interrupted while they run (KeyboardInterrupt, which
     is also how SIGTERM arrives), it stops every process group they started, at once, and
     re-raises without waiting for the checks to end."""
     pool = ThreadPoolExecutor(max_workers=len(group), thread_name_prefix="scaffold-check")
     try:
-        futures = [pool.submit(_run_one, target, destination, processes) for target in group]
+        futures = [
+            pool.submit(_run_told, target, destination, processes, on_check) for target in group
+        ]
         found = [future.result() for future in futures]
     except BaseException:
         processes.stop_all()
@@ -145,6 +153,18 @@ def _run_phase(
         raise
     pool.shutdown()
     return found
+
+
+def _run_told(
+    target: Target, destination: str, processes: Processes, on_check: OnCheck | None
+) -> CheckResult:
+    """:func:`_run_one`, telling ``on_check`` (a progress bar) as it starts and ends."""
+    if on_check is not None:
+        on_check(target, None)
+    result = _run_one(target, destination, processes)
+    if on_check is not None:
+        on_check(target, result)
+    return result
 
 
 def _run_one(target: Target, destination: str, processes: Processes) -> CheckResult:
@@ -167,6 +187,7 @@ def _run_one(target: Target, destination: str, processes: Processes) -> CheckRes
         output=outcome.output,
         problems=problems,
         processes=outcome.processes,
+        tests=outcome.tests,
     )
 
 
@@ -252,6 +273,7 @@ def _target(
         files=covered,
         built_in=phase.blueprint.origin is Origin.BUILT_IN,
         python=python if kind.uses_python else None,
+        jobs=jobs(),  # SCAFFOLD_CHECK_JOBS, read before anything is written
     )
 
 

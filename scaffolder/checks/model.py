@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from dataclasses import dataclass
 from typing import Any
@@ -54,6 +55,35 @@ class Target:
     # the Python it runs with (import, pytest, command, py_compile); None: it runs inside
     # scaffold on data (yaml, json, toml, jsonschema, markdown, sqlite)
     python: Interpreter | None = None
+    jobs: int = 1  # processes it may split its files across (pytest; SCAFFOLD_CHECK_JOBS)
+
+
+@dataclass(frozen=True)
+class PytestCounts:
+    """What pytest counted, summed over its processes when a check is split: tests
+    collected, and how the ones that ran ended (as pytest's own summary line counts them;
+    ``errors`` counts errors in collection, setup and teardown)."""
+
+    collected: int = 0
+    passed: int = 0
+    failed: int = 0
+    errors: int = 0
+    skipped: int = 0
+    xfailed: int = 0
+    xpassed: int = 0
+
+    @property
+    def ran(self) -> int:
+        """Tests that ran to an outcome: passed, failed, xfailed or xpassed."""
+        return self.passed + self.failed + self.xfailed + self.xpassed
+
+    def __add__(self, other: PytestCounts) -> PytestCounts:
+        return PytestCounts(
+            *(getattr(self, f.name) + getattr(other, f.name) for f in dataclasses.fields(self))
+        )
+
+    def to_json(self) -> dict[str, int]:
+        return {**dataclasses.asdict(self), "ran": self.ran}
 
 
 @dataclass(frozen=True)
@@ -63,6 +93,7 @@ class Findings:
     problems: tuple[CheckProblem, ...] = ()
     output: str = ""
     processes: int = 0  # processes it started
+    tests: PytestCounts | None = None  # a pytest check's counts
 
 
 @dataclass(frozen=True)
@@ -78,6 +109,7 @@ class CheckResult:
     problems: tuple[CheckProblem, ...] = ()
     processes: int = 0
     python: Interpreter | None = None  # the Python it ran with; None: inside scaffold, on data
+    tests: PytestCounts | None = None  # a pytest check's counts; None: other kinds, not run
 
 
 @dataclass(frozen=True)

@@ -16,15 +16,44 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from scaffolder.checks.interpreter import Interpreter, environment
 from scaffolder.commit import orphans
+from scaffolder.errors import ScaffoldError
 
 GRACE = 1.0  # seconds a stopped group has between SIGTERM and SIGKILL
 _POLL = 0.02
 
 Process = subprocess.Popen[str]
+
+JOBS = "SCAFFOLD_CHECK_JOBS"  # at most this many processes for one check; 1: one process
+
+
+class JobsError(ScaffoldError):
+    """``SCAFFOLD_CHECK_JOBS`` is not a whole number of processes; found before anything
+    is written."""
+
+    kind = "environment"
+
+
+def jobs(environ: Mapping[str, str] | None = None) -> int:
+    """How many processes one check may split its files across: ``SCAFFOLD_CHECK_JOBS`` if
+    set (``1``: never split), else the CPUs this process may run on (``taskset`` counts)."""
+    environ = os.environ if environ is None else environ
+    given = environ.get(JOBS, "").strip()
+    if not given:
+        try:
+            return max(1, len(os.sched_getaffinity(0)))
+        except AttributeError:  # not on Linux
+            return max(1, os.cpu_count() or 1)
+    if not given.isdigit() or int(given) < 1:
+        raise JobsError(
+            f"{JOBS}={given!r}: give a whole number of processes, at least 1 (1 runs each "
+            f"check in one process), or unset it to use every CPU. Nothing was written."
+        )
+    return int(given)
 
 
 class Processes:
@@ -78,6 +107,20 @@ class Processes:
         finally:
             with self._lock:
                 self._live.discard(process)
+
+    def spawn_all(
+        self,
+        argvs: Sequence[list[str]],
+        cwd: str,
+        timeout: float,
+        python: Interpreter | None = None,
+    ) -> list[subprocess.CompletedProcess[str]]:
+        """:meth:`spawn` each command line, all at once, and their results in that order.
+        Each is in the registry while it runs: :meth:`stop_all` stops every one of them."""
+        if len(argvs) == 1:
+            return [self.spawn(argvs[0], cwd, timeout, python)]
+        with ThreadPoolExecutor(len(argvs), thread_name_prefix="scaffold-check-part") as pool:
+            return list(pool.map(lambda argv: self.spawn(argv, cwd, timeout, python), argvs))
 
     def stop_all(self) -> None:
         """Stop every live process group at once; start no process from now on."""

@@ -1,25 +1,36 @@
-"""The ``pytest`` kind: the generated tests are collected (or run), with counts per item."""
+"""The ``pytest`` kind: the generated tests are collected (or run, split across the CPUs),
+with counts per item and in total."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from scaffolder.checks.base import TRIM, Kind, module_tool
 from scaffolder.checks.interpreter import scaffold_python
-from scaffolder.checks.model import CheckProblem, Findings, ItemTarget, Target, Tool
+from scaffolder.checks.model import (
+    CheckProblem,
+    Findings,
+    ItemTarget,
+    PytestCounts,
+    Target,
+    Tool,
+)
 from scaffolder.checks.processes import Processes
 from scaffolder.errors import BlueprintError
 
 
 class Pytest(Kind):
     """pytest collects the generated tests (``collect_only``, counts checked per item with
-    ``min_tests``/``exact``) or runs them (``run: true``), in one process for all files.
-    Both run the tests' code (collecting imports them and their conftest.py): needs
-    --trust unless the blueprint is built in."""
+    ``min_tests``/``exact``) or runs them (``run: true``), in one process for all files; a
+    run of many files is split across ``target.jobs`` processes (:func:`split`), whose
+    results add up to what one process finds. Both run the tests' code (collecting imports
+    them and their conftest.py): needs --trust unless the blueprint is built in."""
 
     name = "pytest"
     runs_code = True  # collecting imports conftest.py and the test modules
@@ -57,7 +68,6 @@ class Pytest(Kind):
             )
             return Findings((CheckProblem(message),))
         run_tests = any(item.options.get("run") for item in target.items)
-        mode = ["-rA"] if run_tests else ["--collect-only"]
         python = target.python or scaffold_python()
         argv = [
             python.path,
@@ -68,18 +78,31 @@ class Pytest(Kind):
             "no:cacheprovider",
             # test ids relative to the destination, even below another project's pytest.ini
             f"--rootdir={Path(destination).resolve()}",
-            *mode,
+            *(["-rA"] if run_tests else ["--collect-only"]),
             "--",
-            *target.files,
         ]
-        result = processes.spawn(argv, destination, self.timeout(target), python)
-        output = result.stdout + result.stderr
+        # running tests is what is worth splitting; collecting them is mostly the imports
+        # they share, which every process would repeat
+        parts = split(target.files, target.jobs if run_tests else 1)
+        results = processes.spawn_all(
+            [[*argv, *part] for part in parts], destination, self.timeout(target), python
+        )
+        problems: list[CheckProblem] = []
+        outputs: list[str] = []
+        counts: PytestCounts | None = PytestCounts()
+        for number, (part, result) in enumerate(zip(parts, results, strict=True), start=1):
+            printed, found = _counted(result.stdout)
+            output = printed + result.stderr
+            if result.returncode not in (0, 5):
+                problems.extend(_pytest_failures(output, result.returncode, run_tests))
+            counts = counts + found if counts is not None and found is not None else None
+            if len(parts) > 1:  # which files each process had, then what it said
+                output = f"[pytest {number} of {len(parts)}: {_files(part)}]\n{output}"
+            outputs.append(output)
+        output = "\n".join(outputs)
         collected = Counter(
             _test_file(line) for line in output.splitlines() if _is_test_id(line, run_tests)
         )
-        problems: list[CheckProblem] = []
-        if result.returncode not in (0, 5):
-            problems.extend(_pytest_failures(output, result.returncode, run_tests))
         for item in target.items:
             count = sum(collected[f] for f in item.files)
             label = item.label or f"item {item.index}" + (f" ({item.name})" if item.name else "")
@@ -91,15 +114,16 @@ class Pytest(Kind):
             if least is not None and count < least:
                 message = f"{label}: {count} tests collected, at least {least} expected"
                 problems.append(CheckProblem(message, where))
-        return Findings(tuple(problems), output, 1)
+        return Findings(tuple(problems), output, len(parts), counts)
 
 
 # pytest collects each file named on its command line by walking to it from the root again,
 # so that N files cost N x N collector nodes (minutes for a few thousand). The script names
 # the destination once and prunes the walk to the run's files, which it collects whether or
 # not their names match `python_files`, as pytest does with files it is given.
+# It ends by printing what pytest counted (_COUNTS and JSON) on the real stdout.
 _PYTEST_SCRIPT = """\
-import os, sys
+import json, os, sys
 import pytest
 
 split = sys.argv.index("--")
@@ -113,6 +137,16 @@ for folder in list(folders):
 
 
 class TheRunsFiles:
+    collected = 0
+    stats = {}
+
+    def pytest_collectreport(self, report):
+        if report.passed:
+            self.collected += sum(isinstance(node, pytest.Item) for node in report.result)
+
+    def pytest_terminal_summary(self, terminalreporter):
+        self.stats = {key: len(reports) for key, reports in terminalreporter.stats.items()}
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_ignore_collect(self, collection_path):
         path = str(collection_path)
@@ -131,8 +165,48 @@ class TheRunsFiles:
             outcome.force_result([module] if module is not None else [])
 
 
-sys.exit(pytest.main([*sys.argv[1:split], root], plugins=[TheRunsFiles()]))
+plugin = TheRunsFiles()
+code = pytest.main([*sys.argv[1:split], root], plugins=[plugin])
+sys.stdout.flush()
+counts = {key: plugin.stats.get(key, 0) for key in ("passed", "failed", "skipped", "xfailed")}
+counts.update(collected=plugin.collected, errors=plugin.stats.get("error", 0))
+counts.update(xpassed=plugin.stats.get("xpassed", 0))
+sys.__stdout__.write("\\n--scaffold-pytest-counts--" + json.dumps(counts) + "\\n")
+sys.exit(code)
 """
+_COUNTS = "\n--scaffold-pytest-counts--"
+MIN_FILES = 4  # test files a process gets at least: fewer are not worth its start-up
+
+
+def split(files: Sequence[str], jobs: int) -> list[tuple[str, ...]]:
+    """``files`` in up to ``jobs`` consecutive parts of (nearly) equal size, one per pytest
+    process, each of at least :data:`MIN_FILES` files; a single part when that is all it
+    takes. Consecutive: each process has whole folders where it can, as they come."""
+    count = max(1, min(jobs, len(files) // MIN_FILES))
+    return [
+        tuple(files[len(files) * part // count : len(files) * (part + 1) // count])
+        for part in range(count)
+    ]
+
+
+def _counted(stdout: str) -> tuple[str, PytestCounts | None]:
+    """What pytest printed, without the script's counts line; and those counts (None if
+    the process ended before pytest did: stopped, timed out)."""
+    printed, marker, text = stdout.rpartition(_COUNTS)
+    if not marker:
+        return stdout, None
+    try:
+        found = json.loads(text)
+        return printed, PytestCounts(**{f: int(found[f]) for f in _COUNT_FIELDS})
+    except (ValueError, TypeError, KeyError):
+        return stdout, None
+
+
+_COUNT_FIELDS = tuple(field.name for field in dataclasses.fields(PytestCounts))
+
+
+def _files(part: Sequence[str]) -> str:
+    return part[0] if len(part) == 1 else f"{len(part)} files, {part[0]} to {part[-1]}"
 
 
 def _expects_tests(item: ItemTarget) -> bool:

@@ -1,4 +1,9 @@
-"""The ``scaffold`` command: parse arguments, call the library, draw the result."""
+"""The ``scaffold`` command: parse arguments, call the library, draw the result.
+
+Each command imports the library and the drawing it uses when it runs: ``scaffold --help``
+and ``--version`` load typer and these modules only, ``scaffold list`` what finds blueprints
+(tests/test_startup.py holds them to it).
+"""
 
 from __future__ import annotations
 
@@ -8,27 +13,29 @@ from typing import Annotated, Any
 
 import typer
 
-from scaffolder import __version__, api
-from scaffolder.catalog import resolve_blueprint
-from scaffolder.cli import blueprint_commands, blueprint_output, output, project_commands, prompts
-from scaffolder.cli.errors import handled
+from scaffolder import __version__
+from scaffolder.cli import blueprint_commands, project_commands
+from scaffolder.cli.console import console, error_console, print_json
 from scaffolder.cli.options import (
     ConflictOption,
+    DiffOption,
     DryRunOption,
     JsonOption,
     KeepFailedOption,
     NoCheckOption,
     NoWaitOption,
+    OnConflict,
     OutOption,
     PythonOption,
     TrustOption,
     VcsRefOption,
+    VerboseOption,
+    diff_needs_dry_run,
     finish,
+    handled,
     verbose,
 )
 from scaffolder.errors import UsageError
-from scaffolder.plan import ConflictPolicy
-from scaffolder.values import parse_assignments, questions, read_data_file
 
 app = typer.Typer(
     name="scaffold",
@@ -50,7 +57,13 @@ def _version(value: bool) -> None:
 def main_options(
     ctx: typer.Context,
     verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Show tracebacks with errors.")
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="List every file of a run (past 50, a run shows a table per folder); "
+            "show tracebacks with errors.",
+        ),
     ] = False,
     version: Annotated[
         bool,
@@ -63,19 +76,22 @@ def main_options(
 @app.command("list")
 def list_command(ctx: typer.Context, json_output: JsonOption = False) -> None:
     """The blueprints found: built-in, ./.scaffold/blueprints and SCAFFOLD_PATH."""
+    from scaffolder import api
+    from scaffolder.cli import blueprint_output
+
     with handled(json_output=json_output, verbose=verbose(ctx)):
         found = api.catalog()
     if json_output:
-        output.print_json(
+        print_json(
             {
                 "blueprints": [blueprint_output.blueprint_json(b) for b in found.blueprints],
                 "broken": [error.message for error in found.broken],
             }
         )
     else:
-        blueprint_output.draw_blueprints(list(found.blueprints), output.console())
+        blueprint_output.draw_blueprints(list(found.blueprints), console())
         broken = [error.message for error in found.broken]
-        blueprint_output.draw_warnings(broken, output.error_console())
+        blueprint_output.draw_warnings(broken, error_console())
 
 
 @app.command()
@@ -86,12 +102,15 @@ def show(
     json_output: JsonOption = False,
 ) -> None:
     """A blueprint's variables, computed values, files and checks."""
+    from scaffolder.catalog import resolve_blueprint
+    from scaffolder.cli import blueprint_output
+
     with handled(json_output=json_output, verbose=verbose(ctx)):
         blueprint = resolve_blueprint(name, vcs_ref=vcs_ref)
     if json_output:
-        output.print_json(blueprint_output.blueprint_json(blueprint))
+        print_json(blueprint_output.blueprint_json(blueprint))
     else:
-        blueprint_output.draw_blueprint(blueprint, output.console())
+        blueprint_output.draw_blueprint(blueprint, console())
 
 
 @app.command()
@@ -117,7 +136,8 @@ def new(
     ] = False,
     out: OutOption = Path("."),
     dry_run: DryRunOption = False,
-    on_conflict: ConflictOption = ConflictPolicy.FAIL,
+    diff: DiffOption = False,
+    on_conflict: ConflictOption = OnConflict.FAIL,
     no_check: NoCheckOption = False,
     keep_failed: KeepFailedOption = False,
     trust: TrustOption = False,
@@ -125,29 +145,40 @@ def new(
     vcs_ref: VcsRefOption = None,
     python: PythonOption = None,
     json_output: JsonOption = False,
+    every_file: VerboseOption = False,
 ) -> None:
     """Render one blueprint once, prompting on a terminal for missing values."""
+    from scaffolder import api
+    from scaffolder.catalog import resolve_blueprint
+    from scaffolder.cli import output
+    from scaffolder.values import parse_assignments, questions, read_data_file
+
     with handled(json_output=json_output, verbose=verbose(ctx)):
+        diff_needs_dry_run(diff, dry_run)
         chosen = _one_blueprint(name, blueprint)
         found = resolve_blueprint(chosen, vcs_ref=vcs_ref)
         values: dict[str, Any] = read_data_file(data_file) if data_file else {}
         values.update(parse_assignments(found, assignments or ()))
         if _interactive() and not defaults and not json_output:
+            from scaffolder.cli import prompts  # questionary: only to ask
+
             prompts.ask(questions(found, values), values)  # each answer into values
-        report = api.new(
-            found,
-            values,
-            out=out,
-            dry_run=dry_run,
-            on_conflict=on_conflict,
-            check=not no_check,
-            keep_failed=keep_failed,
-            trust=trust,
-            wait=not no_wait,
-            on_wait=output.waiting,
-            python=python,
-        )
-    finish(report, json_output)
+        with output.RunProgress(console(), shown=not json_output) as progress:
+            report = api.new(
+                found,
+                values,
+                out=out,
+                dry_run=dry_run,
+                on_conflict=on_conflict.value,
+                check=not no_check,
+                keep_failed=keep_failed,
+                trust=trust,
+                wait=not no_wait,
+                on_wait=output.waiting,
+                python=python,
+                progress=progress.stage,
+            )
+    finish(report, json_output, verbose=verbose(ctx), diff=diff)
 
 
 @app.command()
@@ -166,7 +197,8 @@ def batch(
         typer.Option("--jobs", "-j", help="Batches rendered at once (default: the cores)."),
     ] = None,
     dry_run: DryRunOption = False,
-    on_conflict: ConflictOption = ConflictPolicy.FAIL,
+    diff: DiffOption = False,
+    on_conflict: ConflictOption = OnConflict.FAIL,
     no_check: NoCheckOption = False,
     keep_failed: KeepFailedOption = False,
     trust: TrustOption = False,
@@ -174,28 +206,33 @@ def batch(
     vcs_ref: VcsRefOption = None,
     python: PythonOption = None,
     json_output: JsonOption = False,
+    every_file: VerboseOption = False,
 ) -> None:
     """Render many items from an items file: one blueprint, or a plan of phases."""
+    from scaffolder import api
+    from scaffolder.cli import output
+
     with handled(json_output=json_output, verbose=verbose(ctx)):
-        progress = output.BatchProgress(output.console())
-        with progress:
+        diff_needs_dry_run(diff, dry_run)
+        with output.RunProgress(console(), shown=not json_output) as progress:
             report = api.run(
                 items_file,
                 out=out,
                 dry_run=dry_run,
-                on_conflict=on_conflict,
+                on_conflict=on_conflict.value,
                 batch_size=batch_size,
                 jobs=jobs,
                 check=not no_check,
                 keep_failed=keep_failed,
                 trust=trust,
-                on_batch=None if json_output else progress.update,
+                on_batch=progress.update,
+                progress=progress.stage,
                 wait=not no_wait,
                 on_wait=output.waiting,
                 vcs_ref=vcs_ref,
                 python=python,
             )
-    finish(report, json_output, batch=True)
+    finish(report, json_output, batch=True, verbose=verbose(ctx), diff=diff)
 
 
 @app.command()
@@ -208,14 +245,21 @@ def check(
     json_output: JsonOption = False,
 ) -> None:
     """Run the checks of the last run in a destination again."""
-    with handled(json_output=json_output, verbose=verbose(ctx)):
+    from scaffolder import api
+    from scaffolder.cli import output
+
+    with (
+        handled(json_output=json_output, verbose=verbose(ctx)),
+        output.RunProgress(console(), shown=not json_output) as progress,
+    ):
         report = api.check(
-            out, trust=trust, wait=not no_wait, on_wait=output.waiting, python=python
-        )
+            out, trust=trust, wait=not no_wait, on_wait=output.waiting, python=python,
+            progress=progress.stage,
+        )  # fmt: skip
     if json_output:
-        output.print_json(report.to_json())
+        print_json(report.to_json())
     else:
-        output.draw_checks(report, output.console())
+        output.draw_checks(report, console())
     raise typer.Exit(report.exit_code)
 
 

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Column, Table
 
-from scaffolder.blueprint import Blueprint
-from scaffolder.cli.output import draw_checks
-from scaffolder.report import Report
+if TYPE_CHECKING:
+    from scaffolder.blueprint import Blueprint
+    from scaffolder.report import Report
 
 
 def draw_blueprint_test(name: str, reports: list[Report], out: Console) -> None:
     """A line per example; the checks of those that failed."""
+    from scaffolder.cli.output import draw_checks  # the drawing of runs: not for `list`
+
     for number, report in enumerate(reports, start=1):
         label = report.items[0].name if report.items and report.items[0].name else ""
         checks = len(report.checks)

@@ -1,23 +1,70 @@
-"""The options several commands share, and how every command ends: draw, then exit."""
+"""The options several commands share, how every command handles errors, and how it ends:
+draw, then exit.
+
+Light on purpose: typer reads every command's signature to answer ``scaffold --help``, so
+the types here are the CLI's own (not the planner's), and what draws a run or an error is
+imported when a command needs it.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import enum
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from scaffolder.cli import output
-from scaffolder.plan import ConflictPolicy
-from scaffolder.report import Report
+from scaffolder.errors import ScaffoldError, UsageError
+
+if TYPE_CHECKING:
+    from scaffolder.report import Report
+
+
+class OnConflict(enum.Enum):
+    """``--on-conflict``: the choices of :class:`scaffolder.plan.ConflictPolicy`, which the
+    library takes by value (importing the planner would slow every command's start)."""
+
+    FAIL = "fail"
+    SKIP = "skip"
+    OVERWRITE = "overwrite"
+
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print a JSON report and nothing else.")]
 OutOption = Annotated[Path, typer.Option("--out", "-o", help="Destination folder.")]
 DryRunOption = Annotated[
     bool, typer.Option("--dry-run", help="Print the plan and diffs; write nothing.")
 ]
+DiffOption = Annotated[
+    bool,
+    typer.Option(
+        "--diff",
+        help="With --dry-run: draw every file's diff (a run of more than 50 files draws "
+        "the first 5 and counts the rest).",
+    ),
+]
+
+
+def _verbose_too(ctx: typer.Context, value: bool) -> bool:
+    """``scaffold COMMAND -v`` is ``scaffold -v COMMAND``."""
+    if value:
+        ctx.obj = {**(ctx.obj or {}), "verbose": True}
+    return value
+
+
+VerboseOption = Annotated[
+    bool,
+    typer.Option(
+        "--verbose",
+        "-v",
+        callback=_verbose_too,
+        help="List every file (a run of more than 50 files shows a table per folder); "
+        "tracebacks with errors.",
+    ),
+]
 ConflictOption = Annotated[
-    ConflictPolicy,
+    OnConflict,
     typer.Option("--on-conflict", help="What to do with existing files that differ."),
 ]
 NoCheckOption = Annotated[
@@ -73,14 +120,44 @@ VcsRefOption = Annotated[
 
 
 def verbose(ctx: typer.Context) -> bool:
-    """Whether -v was given: errors then show their traceback."""
+    """Whether -v was given (before or after the command): every file is listed, and
+    errors show their traceback."""
     return bool(ctx.obj and ctx.obj.get("verbose"))
 
 
-def finish(report: Report, json_output: bool, *, batch: bool = False) -> None:
-    """Draw the report (or print it as JSON) and exit with its code."""
+def diff_needs_dry_run(diff: bool, dry_run: bool) -> None:
+    """``--diff`` draws the diffs of a dry run: alone it would be ignored."""
+    if diff and not dry_run:
+        raise UsageError("--diff draws the diffs of a dry run: add --dry-run.")
+
+
+@contextlib.contextmanager
+def handled(*, json_output: bool = False, verbose: bool = False) -> Iterator[None]:
+    """:func:`scaffolder.cli.errors.handled` (an error becomes a message and an exit code),
+    imported only when an error comes: drawing one loads the report and its stages."""
+    try:
+        yield
+    except (ScaffoldError, KeyboardInterrupt):
+        from scaffolder.cli.errors import handled as handle
+
+        with handle(json_output=json_output, verbose=verbose):
+            raise
+
+
+def finish(
+    report: Report,
+    json_output: bool,
+    *,
+    batch: bool = False,
+    verbose: bool = False,
+    diff: bool = False,
+) -> None:
+    """Draw the report (or print it as JSON: every file, every diff) and exit with its code.
+    ``verbose`` (-v) lists every file, ``diff`` (--diff) draws every diff of a dry run."""
+    from scaffolder.cli import output
+
     if json_output:
         output.print_json(report.to_json())
     else:
-        output.draw_report(report, output.console(), batch=batch)
+        output.draw_report(report, output.console(), batch=batch, verbose=verbose, diff=diff)
     raise typer.Exit(report.exit_code)

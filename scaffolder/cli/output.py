@@ -2,74 +2,37 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from rich import box
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-from rich.syntax import Syntax
 from rich.table import Table
 
 from scaffolder.checks import CheckStatus, Found
+from scaffolder.cli.changes_output import DONE, PLANNED, draw_diffs, draw_files, is_large
+from scaffolder.cli.console import console as console
+from scaffolder.cli.console import error_console as error_console
+from scaffolder.cli.console import print_json as print_json
+from scaffolder.cli.progress_bar import RunProgress as RunProgress
 from scaffolder.commit import Holder
 from scaffolder.history import History
 from scaffolder.plan import FileStatus
-from scaffolder.render import BatchDone
 from scaffolder.report import Outcome, Report
 
-STYLES = {
-    FileStatus.CREATE: "green",
-    FileStatus.IDENTICAL: "blue",
-    FileStatus.OVERWRITE: "yellow",
-    FileStatus.CONFLICT: "bold red",
-    FileStatus.SKIP: "yellow",
-    FileStatus.DELETE: "red",
-    FileStatus.INJECT: "cyan",
-    FileStatus.MERGE: "magenta",
-}
+# The files of a run, a line each or past 50 a table per folder, and the diffs of a dry run:
+# scaffolder.cli.changes_output. The progress bars: scaffolder.cli.progress_bar.
 
 
-DONE = {
-    FileStatus.CREATE: "created",
-    FileStatus.IDENTICAL: "identical",
-    FileStatus.OVERWRITE: "overwritten",
-    FileStatus.CONFLICT: "in conflict",
-    FileStatus.SKIP: "skipped",
-    FileStatus.DELETE: "deleted",
-    FileStatus.INJECT: "injected",
-    FileStatus.MERGE: "merged",
-}
-
-
-PLANNED = {
-    FileStatus.CREATE: "to create",
-    FileStatus.IDENTICAL: "identical",
-    FileStatus.OVERWRITE: "to overwrite",
-    FileStatus.CONFLICT: "in conflict",
-    FileStatus.SKIP: "to skip",
-    FileStatus.DELETE: "to delete",
-    FileStatus.INJECT: "to inject",
-    FileStatus.MERGE: "to merge",
-}
-
-
-def console() -> Console:
-    # No emoji codes: ``:memo:`` in a path or a description is text, not a picture.
-    return Console(highlight=False, soft_wrap=True, emoji=False)
-
-
-def error_console() -> Console:
-    return Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
-
-
-def print_json(data: Any) -> None:
-    print(json.dumps(data, indent=2, default=str))
-
-
-def draw_report(report: Report, out: Console, *, batch: bool = False) -> None:
-    """One line per path, diffs in a dry run, the checks, then the outcome.
+def draw_report(
+    report: Report,
+    out: Console,
+    *,
+    batch: bool = False,
+    verbose: bool = False,
+    diff: bool = False,
+) -> None:
+    """One line per path (a large run: a table per folder, conflicts one by one, unless
+    ``verbose``), diffs in a dry run (a large one: the first few, unless ``diff``), the
+    checks, then the outcome.
 
     A batch lists only the files that change (identical ones are counted) and
     adds a summary table per blueprint.
@@ -82,14 +45,9 @@ def draw_report(report: Report, out: Console, *, batch: bool = False) -> None:
         draw_kept(report.recovery.kept, out)
     for note in report.notes:
         out.print(f"[yellow]note:[/] {escape(note)}")
-    for file in report.files:
-        if not batch or file.status is not FileStatus.IDENTICAL:
-            style = STYLES[file.status]
-            out.print(f"[{style}]{file.status.value:>10}[/]  {escape(file.path)}")
+    draw_files(report, out, batch=batch, verbose=verbose)
     if report.dry_run:
-        for file in report.files:
-            if file.diff:
-                out.print(Syntax(file.diff, "diff", theme="ansi_dark", background_color="default"))
+        draw_diffs(report, out, every=diff, large=is_large(report, batch=batch))
     if batch:
         draw_summary(report, out)
     if report.checks:
@@ -106,7 +64,7 @@ def draw_report(report: Report, out: Console, *, batch: bool = False) -> None:
         out.print(
             f"[bold red]conflict:[/] {len(conflicts)} existing file"
             f"{'s differ' if len(conflicts) != 1 else ' differs'} from what the blueprint renders "
-            f"({escape(', '.join(conflicts))}). "
+            f"({_named(conflicts)}). "
             + ("Nothing would be written. " if report.dry_run else "Nothing was written. ")
             + "Use --on-conflict overwrite to replace, --on-conflict skip to keep"
             + (" them." if report.dry_run else " them, or --dry-run to see the diffs.")
@@ -135,12 +93,22 @@ def draw_report(report: Report, out: Console, *, batch: bool = False) -> None:
         out.print(f"done: {counts or 'nothing to do'} in {report.seconds:.2f}s")
 
 
+NAMED = 10  # conflicts a message names; past that it points at their lines above
+
+
+def _named(conflicts: list[str]) -> str:
+    """The files in conflict, for a message: named, or when many, where they are listed."""
+    if len(conflicts) <= NAMED:
+        return escape(", ".join(conflicts))
+    return f"each one is listed above as `conflict`; {escape(', '.join(conflicts[:3]))}, …"
+
+
 def draw_undo_conflicts(report: Report, out: Console) -> None:
     """Why an undo stopped: files changed since the run it reverts."""
     conflicts = [f.path for f in report.files if f.status is FileStatus.CONFLICT]
     out.print(
         f"[bold red]conflict:[/] {len(conflicts)} file{'s' if len(conflicts) != 1 else ''} "
-        f"changed since run {', '.join(report.undone)} ({escape(', '.join(conflicts))}). "
+        f"changed since run {', '.join(report.undone)} ({_named(conflicts)}). "
         + ("Nothing would be written. " if report.dry_run else "Nothing was written. ")
         + "Use --force to revert them anyway (the changes made to them since are lost)"
         + (" (the diffs are above)." if report.dry_run else "; --dry-run shows the diffs.")
@@ -154,7 +122,7 @@ def draw_update_conflicts(report: Report, out: Console) -> None:
     out.print(
         f"[bold red]conflict:[/] {len(conflicts)} file{'s' if len(conflicts) != 1 else ''} "
         "where the template's changes and the project's own could not be merged "
-        f"({escape(', '.join(conflicts))}). "
+        f"({_named(conflicts)}). "
         + ("Nothing would be written. " if report.dry_run else "Nothing was written. ")
         + "Use --on-conflict overwrite to take the new version (of a Copier template: "
         "Copier's result with its conflict markers, or .rej files, as `copier update` does; "
@@ -281,51 +249,6 @@ def draw_summary(report: Report, out: Console) -> None:
             f"{summary.seconds:.2f}s",
         )
     out.print(table)
-
-
-class BatchProgress:
-    """Batch progress: a rich bar on a terminal, plain lines otherwise."""
-
-    def __init__(self, out: Console) -> None:
-        self.out = out
-        self.bar: Progress | None = None
-        self.tasks: dict[str, TaskID] = {}
-        if out.is_terminal:
-            self.bar = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                TextColumn("batch {task.fields[batch]}/{task.total}"),
-                TextColumn("{task.fields[items]} items, {task.fields[files]} files"),
-                TimeElapsedColumn(),
-                console=out,
-                auto_refresh=False,  # no refresh thread: batches may fork workers
-            )
-
-    def __enter__(self) -> BatchProgress:
-        if self.bar is not None:
-            self.bar.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
-
-    def update(self, done: BatchDone) -> None:
-        if self.bar is None:
-            self.out.print(
-                f"{escape(done.blueprint)}: batch {done.batch}/{done.batches}, "
-                f"{done.items} items, {done.files} files, {done.seconds:.2f}s"
-            )
-            return
-        task = self.tasks.get(done.blueprint)
-        if task is None:
-            task = self.tasks[done.blueprint] = self.bar.add_task(
-                escape(done.blueprint), total=done.batches, batch=0, items=0, files=0
-            )
-        self.bar.update(
-            task, completed=done.batch, batch=done.batch, items=done.items, files=done.files
-        )
-        self.bar.refresh()
 
 
 HISTORY_ITEMS = 3  # item names shown per run; --json has all of them

@@ -8,21 +8,23 @@ from typing import Annotated
 
 import typer
 
-from scaffolder import api
-from scaffolder.cli import output
-from scaffolder.cli.errors import handled
+from scaffolder.cli.console import console, print_json
 from scaffolder.cli.options import (
+    DiffOption,
     DryRunOption,
     JsonOption,
     KeepFailedOption,
     NoCheckOption,
     NoWaitOption,
+    OnConflict,
     OutOption,
     PythonOption,
+    VerboseOption,
+    diff_needs_dry_run,
     finish,
+    handled,
     verbose,
 )
-from scaffolder.plan import ConflictPolicy
 
 
 class CopierConflict(enum.Enum):
@@ -62,14 +64,14 @@ def update(
         ),
     ] = CopierConflict.INLINE,
     on_conflict: Annotated[
-        ConflictPolicy,
+        OnConflict,
         typer.Option(
             "--on-conflict",
             help="Files whose changes could not be merged: fail (write nothing), "
             "overwrite (write Copier's result, markers included; of a native blueprint, "
             "its new render), skip (keep your version).",
         ),
-    ] = ConflictPolicy.FAIL,
+    ] = OnConflict.FAIL,
     answers_file: Annotated[
         str | None,
         typer.Option(
@@ -82,6 +84,7 @@ def update(
         ),
     ] = None,
     dry_run: DryRunOption = False,
+    diff: DiffOption = False,
     no_check: NoCheckOption = False,
     keep_failed: KeepFailedOption = False,
     trust: Annotated[
@@ -95,26 +98,33 @@ def update(
     no_wait: NoWaitOption = False,
     python: PythonOption = None,
     json_output: JsonOption = False,
+    every_file: VerboseOption = False,
 ) -> None:
     """Bring projects to the newest version of what made them, in one transaction: a Copier
     template's newer version by Copier's own update (in a staging copy of each), native
     blueprints as they are now by a three-way merge with what the last run wrote."""
+    from scaffolder import api
+    from scaffolder.cli import output
+
     with handled(json_output=json_output, verbose=verbose(ctx)):
-        report = api.update(
-            destinations or [Path(".")],
-            vcs_ref=vcs_ref,
-            conflict=conflict.value,
-            on_conflict=on_conflict,
-            answers_file=answers_file,
-            dry_run=dry_run,
-            check=not no_check,
-            keep_failed=keep_failed,
-            trust=trust,
-            wait=not no_wait,
-            on_wait=output.waiting,
-            python=python,
-        )
-    finish(report, json_output)
+        diff_needs_dry_run(diff, dry_run)
+        with output.RunProgress(console(), shown=not json_output) as progress:
+            report = api.update(
+                destinations or [Path(".")],
+                vcs_ref=vcs_ref,
+                conflict=conflict.value,
+                on_conflict=on_conflict.value,
+                answers_file=answers_file,
+                dry_run=dry_run,
+                check=not no_check,
+                keep_failed=keep_failed,
+                trust=trust,
+                wait=not no_wait,
+                on_wait=output.waiting,
+                python=python,
+                progress=progress.stage,
+            )
+    finish(report, json_output, verbose=verbose(ctx), diff=diff)
 
 
 def undo(
@@ -136,16 +146,24 @@ def undo(
         ),
     ] = False,
     dry_run: DryRunOption = False,
+    diff: DiffOption = False,
     no_wait: NoWaitOption = False,
     json_output: JsonOption = False,
+    every_file: VerboseOption = False,
 ) -> None:
     """Revert the newest run in a destination (run by run): delete the files it created,
     give the files it changed back their old bytes and modes; atomically."""
+    from scaffolder import api
+    from scaffolder.cli import output
+
     with handled(json_output=json_output, verbose=verbose(ctx)):
-        report = api.undo(
-            out, run_id, force=force, dry_run=dry_run, wait=not no_wait, on_wait=output.waiting
-        )
-    finish(report, json_output)
+        diff_needs_dry_run(diff, dry_run)
+        with output.RunProgress(console(), shown=not json_output) as progress:
+            report = api.undo(
+                out, run_id, force=force, dry_run=dry_run, wait=not no_wait,
+                on_wait=output.waiting, progress=progress.stage,
+            )  # fmt: skip
+    finish(report, json_output, verbose=verbose(ctx), diff=diff)
 
 
 def history(
@@ -155,9 +173,12 @@ def history(
     json_output: JsonOption = False,
 ) -> None:
     """The runs recorded in a destination, newest first: id, time, blueprints, items, files."""
+    from scaffolder import api
+    from scaffolder.cli import output
+
     with handled(json_output=json_output, verbose=verbose(ctx)):
         found = api.history(out, wait=not no_wait, on_wait=output.waiting)
     if json_output:
-        output.print_json(found.to_json())
+        print_json(found.to_json())
     else:
-        output.draw_history(found, output.console())
+        output.draw_history(found, console())

@@ -6,13 +6,23 @@ opened with ``O_NOFOLLOW``, so a folder swapped for a symlink between planning a
 makes the operation fail (and the run roll back) instead of sending a file outside. The
 folders stay open for the whole transaction, so a rollback works on the folders the commit
 wrote into, whatever has been renamed since.
+
+Writing a file does not flush it: a commit writes all its temp files, then makes them
+durable at once with :meth:`FileSystem.flush` (one ``syncfs`` of the destination's file
+system, as git's ``core.fsyncMethod=batch``), then renames them: one ``fsync`` per file was
+most of the time of a large batch. The journal, and a backup made by copying, are flushed
+on their own (:meth:`FileSystem.sync_file`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import functools
 import os
 import stat
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 
 _DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -20,6 +30,43 @@ OPEN_FOLDERS = 256  # folders held open at most (each is a file descriptor)
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 # a backup cannot be a hard link when the file system has none, or another file system
 _NO_LINK = frozenset({errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP})
+# sync(2) waits for the writes to be done on Linux only; elsewhere it may return before
+_LINUX = sys.platform.startswith("linux")
+
+
+@functools.cache
+def _syncfs() -> Callable[[int], int] | None:
+    """Linux's ``syncfs(2)`` from the C library, or None when it has none."""
+    import ctypes  # only here: the commands that write nothing do not pay for it
+
+    try:
+        function = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):  # a C library older than glibc 2.14
+        return None
+    function.argtypes = [ctypes.c_int]
+    function.restype = ctypes.c_int
+    return function
+
+
+def sync_file_system(fd: int, where: Path) -> bool:
+    """Make durable everything written to the file system holding the open ``fd``: True
+    when done, False where this platform cannot (then each file has to be fsynced).
+
+    Linux: ``syncfs`` on ``fd``, else ``sync`` (which on Linux waits for the writes to be
+    done). Elsewhere ``sync(2)`` may return before the writes are done, so it is not used.
+    """
+    if not _LINUX:
+        return False
+    syncfs = _syncfs()
+    if syncfs is None:
+        os.sync()
+        return True
+    if syncfs(fd) != 0:
+        import ctypes
+
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code), str(where))
+    return True
 
 
 class FileSystem:
@@ -32,6 +79,8 @@ class FileSystem:
     def __init__(self) -> None:
         self._destination: Path | None = None
         self._folders: dict[tuple[str, ...], int] = {}
+        # files written since the last flush (and not synced since), with their device
+        self._unflushed: dict[Path, int] = {}
 
     # -- where operations happen
 
@@ -39,6 +88,7 @@ class FileSystem:
         """Do every later operation below ``destination`` relative to its open folder."""
         self.close()
         self._destination = Path(destination)
+        self._unflushed.clear()
 
     def close(self) -> None:
         """Close the folders held open."""
@@ -96,7 +146,8 @@ class FileSystem:
         os.mkdir(name, dir_fd=folder)
 
     def write(self, path: Path, content: bytes, mode: int = 0o644) -> None:
-        """Create ``path`` (which must not exist) with ``content``, flushed to disk."""
+        """Create ``path`` (which must not exist) with ``content``. Not durable yet: see
+        :meth:`sync_file` and :meth:`flush`."""
         self._trim()
         folder, name = self._locate(path)
         fd = os.open(name, _NEW_FILE, mode, dir_fd=folder)
@@ -104,9 +155,39 @@ class FileSystem:
             view = memoryview(content)
             while view:
                 view = view[os.write(fd, view) :]
+            self._unflushed[path] = os.fstat(fd).st_dev
+        finally:
+            os.close(fd)
+
+    def sync_file(self, path: Path) -> None:
+        """Make the file ``path`` (its bytes and mode) durable on its own (``fsync``)."""
+        self._trim()
+        folder, name = self._locate(path)
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=folder)
+        try:
             os.fsync(fd)
         finally:
             os.close(fd)
+        self._unflushed.pop(path, None)
+
+    def flush(self, path: Path) -> None:
+        """Make durable every file written so far, and every name made, with one sync of
+        the file system holding the folder ``path`` (and one of any other file system a
+        file went to: a folder below ``path`` may be a mount point). Where a file system
+        cannot be synced as a whole, each file written since the last flush is fsynced."""
+        self._trim()
+        with self._open_folder(path) as fd:
+            if not sync_file_system(fd, path):
+                for written in list(self._unflushed):
+                    self.sync_file(written)
+                return
+            synced = {os.fstat(fd).st_dev}
+        for written, device in self._unflushed.items():
+            if device not in synced:
+                with self._open_folder(written.parent) as fd:
+                    sync_file_system(fd, written.parent)
+                synced.add(device)
+        self._unflushed.clear()
 
     def symlink(self, link: str, path: Path) -> None:
         """Create the symlink ``path`` (which must not exist) to ``link``, never followed."""
@@ -154,16 +235,22 @@ class FileSystem:
         self.write(target, b"".join(chunks), mode)
         target_folder, target_name = self._locate(target)
         os.chmod(target_name, mode, dir_fd=target_folder, follow_symlinks=False)
+        # durable at once: a rollback after a power cut may rename it over its original
+        self.sync_file(target)
 
     def replace(self, source: Path, target: Path) -> None:
         self._trim()
         (source_folder, source_name), (folder, name) = self._locate(source), self._locate(target)
         os.replace(source_name, name, src_dir_fd=source_folder, dst_dir_fd=folder)
+        device = self._unflushed.pop(source, None)
+        if device is not None:
+            self._unflushed[target] = device
 
     def remove(self, path: Path) -> None:
         self._trim()
         folder, name = self._locate(path)
         os.unlink(name, dir_fd=folder)
+        self._unflushed.pop(path, None)
 
     def remove_dir(self, path: Path) -> None:
         self._trim()
@@ -184,17 +271,23 @@ class FileSystem:
     def sync_dir(self, path: Path) -> None:
         """Make the names in folder ``path`` durable (after renames into it)."""
         self._trim()
+        with self._open_folder(path) as fd:
+            os.fsync(fd)
+
+    @contextlib.contextmanager
+    def _open_folder(self, path: Path) -> Iterator[int]:
+        """The folder ``path``, open: one held open below the destination, else opened."""
         parts = self._inside(path)
         if parts is None and self._destination is not None and Path(path) == self._destination:
             parts = ()
-        if parts is None:
-            fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+        if parts is not None:
+            yield self._folder(parts)
             return
-        os.fsync(self._folder(parts))
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            yield fd
+        finally:
+            os.close(fd)
 
     # -- reading, for recovery: never through a symlink
 

@@ -8,12 +8,14 @@ A commit keeps a journal under ``<destination>/.scaffold/journal/<id>/``:
    links where the file system allows (no space needed: files are replaced by renaming new
    ones over them, so the old bytes are never written again), else as copies. Then the free
    space is checked against what the commit still has to write.
-3. ``prepared``: files are written, each to a temp file beside its target and renamed over
-   it (a symlink too: made at the temp name, renamed over); the empty folders the plan
-   creates are made (the journal lists them with the other folders it creates, so a
-   rollback removes them); the files an update deletes (kept in ``backups/`` like
-   overwritten ones) are removed, and then the folders that leaves empty; the folders are
-   synced.
+3. ``prepared``: every file is written to a temp file beside its target (a symlink too:
+   made at the temp name), none of them flushed on its own; then one flush makes them all
+   durable, and the backups with them (``syncfs`` of the destination's file system, as
+   git's ``core.fsyncMethod=batch``); only then is each renamed over its target. The empty
+   folders the plan creates are made (the journal lists them with the other folders it
+   creates, so a rollback removes them); the files an update deletes (kept in
+   ``backups/`` like overwritten ones) are removed, and then the folders that leaves
+   empty; the folders are synced.
 4. ``committed``: the commit point, itself durable. The journal is then removed.
 
 An error or Ctrl-C before the commit point rolls back at once; a process killed mid-commit
@@ -55,6 +57,7 @@ from scaffolder.commit.undo import (
 )
 from scaffolder.errors import CommitError
 from scaffolder.plan import Plan, PlannedFile
+from scaffolder.progress import OnProgress, Stage, StageProgress
 
 _BLOCK = 4096  # what a file or folder costs on disk at least
 
@@ -116,9 +119,12 @@ class Transaction:
             self._fs.close()
 
 
-def write(plan: Plan, fs: FileSystem | None = None) -> Transaction:
+def write(
+    plan: Plan, fs: FileSystem | None = None, progress: OnProgress | None = None
+) -> Transaction:
     """Write every file the plan creates or overwrites, and remove those it deletes,
-    keeping the journal open."""
+    keeping the journal open. ``progress`` is told the files written, every
+    :data:`_TELL_EVERY` and the last."""
     fs = FileSystem() if fs is None else fs
     writes, deletes = plan.writes, plan.deletes
     if not writes and not deletes:
@@ -127,7 +133,7 @@ def write(plan: Plan, fs: FileSystem | None = None) -> Transaction:
     fs.anchor(journal.destination)
     try:
         folders = _prepare(journal, writes, deletes, fs)
-        _apply(journal, writes, folders, fs)
+        _apply(journal, writes, folders, fs, progress)
     except BaseException as exc:
         try:
             rollback(journal, fs)
@@ -231,6 +237,8 @@ def _emptied(journal: Journal, fs: FileSystem) -> list[RemovedDir]:
     """The folders the deletions leave empty, innermost first: all they hold is files the
     commit deletes and such folders, and no file the commit writes goes into them."""
     deleted = {entry.path for entry in journal.entries if entry.action == DELETE}
+    if not deleted:  # most runs: no need to look at the parents of every file written
+        return []
     written = {entry.path for entry in journal.entries if entry.action != DELETE}
     kept = {p.as_posix() for path in written for p in PurePosixPath(path).parents}
     candidates = {p.as_posix() for path in deleted for p in PurePosixPath(path).parents}
@@ -276,18 +284,30 @@ def _size(count: int) -> str:
 
 
 def _apply(
-    journal: Journal, writes: tuple[PlannedFile, ...], folders: list[Path], fs: FileSystem
+    journal: Journal,
+    writes: tuple[PlannedFile, ...],
+    folders: list[Path],
+    fs: FileSystem,
+    progress: OnProgress | None = None,
 ) -> None:
     for folder in folders:
         fs.make_dir(folder)
     synced: dict[Path, None] = {folder.parent: None for folder in folders}
     files = _files(writes)
+    renames = []
+    _told(progress, 0, len(files))
     for planned, entry in zip(files, journal.entries[: len(files)], strict=True):
         temp, target = journal.path(entry.temp), journal.path(entry.path)
         if planned.file.link is not None:
             fs.symlink(planned.file.link, temp)
         else:
             fs.write(temp, planned.file.content, planned.file.mode)
+        renames.append((temp, target))
+        _told(progress, len(renames), len(files))
+    # One flush for every temp file (and the backups) before any target is replaced, not one
+    # fsync per file: a rename that reaches the disk never names bytes that have not.
+    fs.flush(journal.destination)
+    for temp, target in renames:
         fs.replace(temp, target)
         synced[target.parent] = None
     for entry in journal.entries[len(files) :]:  # the deletions, kept in backups/
@@ -319,8 +339,10 @@ def _save(journal: Journal, fs: FileSystem, state: JournalState) -> None:
     path = journal.folder / JOURNAL_FILE
     temp = path.with_suffix(".tmp")
     remove_if_present(temp, fs)
-    content = json.dumps({**journal.to_json(), "state": state.value}, indent=1)
+    # one line: json's C encoder (an indented dump takes the slow pure-Python one)
+    content = json.dumps({**journal.to_json(), "state": state.value}, separators=(",", ":"))
     fs.write(temp, content.encode("utf-8"))
+    fs.sync_file(temp)  # the journal is flushed on its own: a few writes per commit
     fs.replace(temp, path)
     journal.state = state
     fs.sync_dir(journal.folder)
@@ -344,3 +366,11 @@ def _missing_dirs(destination: Path, folders: list[Path]) -> Iterator[Path]:
                 break
             probe = probe.parent
         yield from reversed(chain)
+
+
+_TELL_EVERY = 100  # files written between two progress events: telling costs nothing
+
+
+def _told(progress: OnProgress | None, done: int, total: int) -> None:
+    if progress is not None and (done % _TELL_EVERY == 0 or done == total):
+        progress(StageProgress(Stage.WRITING, done, total))
