@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any
 
@@ -41,6 +41,19 @@ def camel(value: object) -> str:
 
 def title(value: object) -> str:
     return " ".join(word[:1].upper() + word[1:].lower() for word in words(value))
+
+
+# ``x | plural``, ``{% filter singular %}``, ``map('plural')``: the ways to apply one
+_INFLECTING = re.compile(r"(?:\|\s*|\bfilter\s+)(?:plural|singular)\b|(['\"])(?:plural|singular)\1")
+
+
+def needs_inflection(texts: Iterable[str]) -> bool:
+    """Whether any of ``texts`` (templates, a manifest) may apply ``plural`` or ``singular``.
+
+    A test of the text, not of the parsed template, so it errs towards yes (a use in a
+    comment counts); a variable merely named ``plural`` does not.
+    """
+    return any(_INFLECTING.search(text) for text in texts)
 
 
 def warm_up() -> None:

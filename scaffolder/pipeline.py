@@ -13,14 +13,11 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scaffolder.blueprint import Blueprint
 from scaffolder.catalog import SearchPath, resolve_blueprint
 from scaffolder.changes import ChangeSet
-from scaffolder.checks import CheckResult, CheckStatus, PhaseChecks, Target, find_python
-from scaffolder.checks import prepare as prepare_checks
-from scaffolder.checks import run as run_checks
 from scaffolder.commit import (
     FileSystem,
     Holder,
@@ -41,16 +38,16 @@ from scaffolder.history import (
     with_history,
 )
 from scaffolder.itemsfile import ItemsFile, Phase
-from scaffolder.native_update import (
-    recorded_blueprint,
-)
 from scaffolder.paths import RESERVED
 from scaffolder.plan import ConflictPolicy, FileStatus, plan, plan_update, with_records
 from scaffolder.progress import OnProgress, Stage, StageProgress
 from scaffolder.record import read_record, record_file
 from scaffolder.render import BatchDone, render_batches
-from scaffolder.report import PhaseRun, Report, build_report, check_report
+from scaffolder.report import PhaseRun, Report, any_failed, build_report, check_report
 from scaffolder.variables import Item, check_raw_item, validate_item
+
+if TYPE_CHECKING:  # the checks are imported only by a run that checks
+    from scaffolder.checks import CheckResult, Target
 
 
 @dataclass(frozen=True)
@@ -205,6 +202,9 @@ def _render_and_commit(
     planned = with_records(planned, (record,))
     targets: tuple[Target, ...] = ()
     if options.check:  # before anything is written: trust and tool guards
+        from scaffolder.checks import PhaseChecks, find_python
+        from scaffolder.checks import prepare as prepare_checks
+
         targets = prepare_checks(
             [PhaseChecks(name, bp, tuple(items), covered) for name, bp, items, _, _ in phases],
             trust=options.trust,
@@ -237,7 +237,7 @@ def _render_and_commit(
     except BaseException:
         transaction.roll_back()
         raise
-    if any(r.status is CheckStatus.FAILED for r in results) and not options.keep_failed:
+    if any_failed(results) and not options.keep_failed:
         rollback = transaction.roll_back()
         return report(results, rolled_back=True, kept=rollback.kept)
     transaction.finish()
@@ -246,6 +246,10 @@ def _render_and_commit(
 
 def check_last_run(destination: Path, options: Options) -> Report:
     """Run the checks of the last run in ``destination`` again, from its record."""
+    from scaffolder.checks import PhaseChecks, find_python
+    from scaffolder.checks import prepare as prepare_checks
+    from scaffolder.native_update import recorded_blueprint
+
     started = time.perf_counter()
     with exclusive(dataclasses.replace(options, out=destination)) as recovery:
         phases = []
@@ -333,7 +337,11 @@ def checked(
 ) -> tuple[CheckResult, ...]:
     """Run the checks; ``progress`` is told as each one starts and ends (checks finished of
     all), and last that they all are (those a failed phase stopped count as done)."""
-    if progress is None or not targets:
+    if not targets:
+        return ()
+    from scaffolder.checks import run as run_checks
+
+    if progress is None:
         return run_checks(targets, destination=destination)
     lock = threading.Lock()
     finished = 0

@@ -74,9 +74,37 @@ def record_file(
             for (name, blueprint, items), dest in zip(phases, dests, strict=True)
         ],
     }
-    text = json.dumps(data, indent=1, sort_keys=True, default=str) + "\n"
+    text = readable_json(data, depth=4)  # an item a line
     indexes = tuple(item.index for _, _, items in phases for item in items)
     return RenderedFile(RECORD, text.encode("utf-8"), 0o644, PurePosixPath(RECORD.name), indexes)
+
+
+def readable_json(data: Any, *, depth: int) -> str:
+    """``data`` as JSON (keys sorted) a person can read and diff: a container that holds
+    containers, down to ``depth`` levels, laid out a member a line; each member below them
+    written compact on its line, by the C encoder (pretty-printing a large run's files with
+    ``indent`` takes the pure-Python one, ~10 times slower)."""
+    return _laid_out(data, depth, "\n") + "\n"
+
+
+_COMPACT = json.JSONEncoder(sort_keys=True, default=str)  # one encoder: made once, not per line
+
+
+def _laid_out(value: Any, depth: int, newline: str) -> str:
+    if depth <= 0 or not isinstance(value, dict | list):
+        return _COMPACT.encode(value)
+    members = value.values() if isinstance(value, dict) else value
+    if not any(isinstance(member, dict | list) for member in members):
+        return _COMPACT.encode(value)
+    inner = newline + " "
+    if isinstance(value, list):
+        lines = [_laid_out(member, depth - 1, inner) for member in value]
+        return "[" + inner + ("," + inner).join(lines) + newline + "]"
+    lines = [
+        f"{json.dumps(str(key))}: {_laid_out(value[key], depth - 1, inner)}"
+        for key in sorted(value)
+    ]
+    return "{" + inner + ("," + inner).join(lines) + newline + "}"
 
 
 def _reference(blueprint: Blueprint) -> str:

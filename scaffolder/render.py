@@ -28,7 +28,7 @@ from scaffolder.errors import (
     BlueprintError,
     TemplateError,
 )
-from scaffolder.filters import warm_up
+from scaffolder.filters import needs_inflection, warm_up
 from scaffolder.inject import Injection
 from scaffolder.paths import confine
 from scaffolder.sandbox import (
@@ -43,6 +43,7 @@ from scaffolder.sandbox import (
 from scaffolder.variables import Item
 
 TEMPLATE_SUFFIX = ".jinja"
+SERIAL_SECONDS = 2.0  # rendering in this process this long before the rest goes to workers
 _BLOCK = 64  # pieces of a template's output joined between two checks of the limits
 _WHOLE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expr>(?:(?!\{\{|\}\}).)*)\}\}\s*$", re.DOTALL)
 
@@ -332,7 +333,8 @@ def render_batches(
 ) -> Rendered:
     """Render ``items`` in batches of ``batch_size``, ``jobs`` batches at a time.
 
-    With more than one job, batches render in worker processes (native blueprints; a
+    Batches render in this process for the first ``SERIAL_SECONDS``; with more than one
+    job, the batches still left then render in worker processes (native blueprints; a
     template another tool renders renders in this process). The result is in item order,
     so it is the same whatever the number of jobs. ``dest`` (templated by each item's
     values) is the folder inside the destination each item renders into. ``folder_name``
@@ -352,21 +354,30 @@ def render_batches(
             elapsed = time.perf_counter() - started
             on_batch(BatchDone(blueprint.name, number, len(batches), len(results), files, elapsed))
 
-    if jobs <= 1 or len(batches) <= 1 or blueprint.source is not None or dest:
-        renderer = Renderer(blueprint, folder_name=folder_name, trust=trust, dest=dest)
-        for number, batch in enumerate(batches, start=1):
-            done(number, [(item, renderer.render(item)) for item in batch])
-        if on_skipped is not None:
-            for skipped in renderer.skipped:
-                on_skipped(skipped)
+    renderer = Renderer(blueprint, folder_name=folder_name, trust=trust, dest=dest)
+    serial = jobs <= 1 or len(batches) <= 1 or blueprint.source is not None or bool(dest)
+    # Batches render here first: when they are cheap (most are), the whole run ends
+    # before worker processes would have started and paid back their cost.
+    number = 0
+    while number < len(batches) and (serial or time.perf_counter() - started < SERIAL_SECONDS):
+        batch = batches[number]
+        number += 1
+        done(number, [(item, renderer.render(item)) for item in batch])
+    if on_skipped is not None:
+        for skipped in renderer.skipped:
+            on_skipped(skipped)
+    rest = batches[number:]
+    if not rest:
         return results
-    warm_up()  # forked workers inherit the loaded engine instead of each loading it
-    with ProcessPoolExecutor(max_workers=min(jobs, len(batches))) as pool:
+    if _uses_inflection(blueprint):
+        warm_up()  # forked workers inherit the loaded engine instead of each loading it
+    with ProcessPoolExecutor(max_workers=min(jobs, len(rest))) as pool:
         futures = [
             pool.submit(_render_in_worker, str(blueprint.root), [_portable(i) for i in batch])
-            for batch in batches
+            for batch in rest
         ]
-        for number, (future, batch) in enumerate(zip(futures, batches, strict=True), start=1):
+        for future, batch in zip(futures, rest, strict=True):
+            number += 1
             done(number, list(zip(batch, future.result(), strict=True)))
     return results
 
@@ -387,6 +398,21 @@ def _render_in_worker(root: str, batch: list[_PortableItem]) -> list[list[Change
         renderer.render(Item(index, values, name, number, phase))
         for index, name, number, phase, values in batch
     ]
+
+
+def _uses_inflection(blueprint: Blueprint) -> bool:
+    """Whether the blueprint's templates or manifest may use ``plural``/``singular``."""
+    folder = blueprint.template_dir
+    paths = [blueprint.root / MANIFEST]
+    paths += (p for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
+    return needs_inflection(_text_of(path) for path in paths)
+
+
+def _text_of(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8", "replace")
+    except OSError:
+        return ""
 
 
 def _mode(path: Path) -> int:

@@ -7,12 +7,14 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from scaffolder.checks import CheckResult, CheckStatus
 from scaffolder.commit import Recovery
 from scaffolder.errors import ScaffoldError, ValidationError
 from scaffolder.plan import FileStatus, Plan
+
+if TYPE_CHECKING:  # a run without checks never imports them
+    from scaffolder.checks import CheckResult
 
 REPORT_VERSION = 1
 
@@ -172,7 +174,7 @@ def build_report(
     """The report of a run whose plan is ``plan`` (``update``: of `scaffold update`;
     ``undone``: of `scaffold undo`, the runs it reverts)."""
     outcome = Outcome.CONFLICTED if plan.conflicts else Outcome.SUCCEEDED
-    if any(check.status is CheckStatus.FAILED for check in checks):
+    if any_failed(checks):
         outcome = Outcome.CHECKS_FAILED
     files = tuple(
         FileReport(
@@ -218,12 +220,20 @@ def build_report(
     )
 
 
+def any_failed(checks: Sequence[CheckResult]) -> bool:
+    """Whether a check of ``checks`` failed (none ran: no)."""
+    if not checks:
+        return False
+    from scaffolder.checks import CheckStatus
+
+    return any(check.status is CheckStatus.FAILED for check in checks)
+
+
 def check_report(
     destination: Path, checks: tuple[CheckResult, ...], recovery: Recovery, seconds: float
 ) -> Report:
     """The report of ``scaffold check``: the checks of the last run, run again."""
-    failed = any(check.status is CheckStatus.FAILED for check in checks)
-    outcome = Outcome.CHECKS_FAILED if failed else Outcome.SUCCEEDED
+    outcome = Outcome.CHECKS_FAILED if any_failed(checks) else Outcome.SUCCEEDED
     return Report(outcome, destination, False, recovery=recovery, seconds=seconds, checks=checks)
 
 

@@ -1,7 +1,8 @@
 """Read YAML (or JSON) and remember the line each value came from.
 
-Errors about a manifest or an items file must name the line, so loading keeps
-a map from a value's path (a tuple of keys and indexes) to its 1-based line.
+Errors about a manifest or an items file must name the line, so a document has
+a map from a value's path (a tuple of keys and indexes) to its 1-based line, made
+from the text when first asked for (only an error needs it).
 
 Every document is held to limits before it is built, so that hostile input is
 an error and not a hang or an exhausted memory (see docs/safety.md):
@@ -78,6 +79,23 @@ class _LimitError(yaml.constructor.ConstructorError):
 class _Loader(_BaseLoader):  # type: ignore[misc]
     """The safe loader, with integers bounded and non-JSON types read as JSON would."""
 
+    nodes = 0  # nodes composed (an alias adds none)
+    level = 0  # of the node being composed: 1 for the root
+    deepest = 0
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        self.nodes += 1
+        self.level += 1
+        self.deepest = max(self.deepest, self.level)
+
+    def ascend_resolver(self) -> None:
+        self.level -= 1
+
+    def within_limits_as_composed(self, text: str) -> bool:
+        """True when the text composed has no anchor (so no alias: a tree) and its nodes
+        were within the limits: the graph needs no walk of its own."""
+        return "&" not in text and self.nodes <= MAX_VALUES and self.deepest <= MAX_DEPTH
+
     def construct_bounded_int(self, node: yaml.ScalarNode) -> int:
         try:
             value: int = self.construct_yaml_int(node)
@@ -129,7 +147,7 @@ def parse_yaml(text: str, source: str) -> SourceDocument:
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
-        if node is not None:
+        if node is not None and not loader.within_limits_as_composed(text):
             _check_graph(node)
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
@@ -146,10 +164,40 @@ def parse_yaml(text: str, source: str) -> SourceDocument:
         ) from exc
     finally:
         loader.dispose()
-    lines: dict[PathKey, int] = {}
-    if node is not None:
-        _collect_lines(node, lines)
-    return SourceDocument(data=data, source=source, lines=lines)
+    return SourceDocument(data=data, source=source, lines=_LinesOf(text))
+
+
+class _LinesOf(Mapping[PathKey, int]):
+    """The line of every value of a YAML text that has parsed, found when first asked
+    for (to report an error): reading a document does not pay for them."""
+
+    def __init__(self, text: str) -> None:
+        self._text: str | None = text
+        self._lines: dict[PathKey, int] = {}
+
+    def _found(self) -> dict[PathKey, int]:
+        if self._text is not None:
+            loader = _Loader(self._text)
+            try:
+                node = loader.get_single_node()  # it parsed before: it parses again
+            finally:
+                loader.dispose()
+            if node is not None:
+                _collect_lines(node, self._lines)
+            self._text = None
+        return self._lines
+
+    def __getitem__(self, key: PathKey) -> int:
+        return self._found()[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._found()
+
+    def __iter__(self) -> Iterator[PathKey]:
+        return iter(self._found())
+
+    def __len__(self) -> int:
+        return len(self._found())
 
 
 def load_yaml(path: Path) -> SourceDocument:
@@ -186,6 +234,8 @@ def _check_graph(root: yaml.Node) -> None:
     Aliases make the node graph a DAG whose expansion can be exponential in its
     size, so sizes and depths are memoised per node: the count is linear.
     """
+    if _within_limits_as_tree(root):
+        return
     size: dict[int, int] = {}  # id(node) -> values once expanded
     depth: dict[int, int] = {}  # id(node) -> levels of nesting
     on_path: set[int] = set()
@@ -216,6 +266,25 @@ def _check_graph(root: yaml.Node) -> None:
                 raise _refuse(child, _RECURSIVE)
             if id(child) not in size:
                 stack.append((child, False))
+
+
+def _within_limits_as_tree(root: yaml.Node) -> bool:
+    """True when ``root`` is a tree (no node reached twice: no alias) within the limits;
+    False sends the document to the full check, which names what is wrong, and where.
+
+    Most documents have no aliases; this walk costs a fraction of the full one."""
+    seen: set[int] = set()
+    stack: list[tuple[yaml.Node, int]] = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if id(node) in seen or len(seen) >= MAX_VALUES:
+            return False
+        seen.add(id(node))
+        if isinstance(node, yaml.CollectionNode):
+            if depth >= MAX_DEPTH:
+                return False
+            stack.extend((child, depth + 1) for child in _children(node))
+    return True
 
 
 _TOO_DEEP = (

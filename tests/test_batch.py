@@ -7,6 +7,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 import scaffolder
+import scaffolder.render
 from scaffolder import FileStatus, Outcome
 from scaffolder.errors import ScaffoldError, ValidationError
 from scaffolder.resources import load_schema
@@ -151,7 +152,11 @@ def test_two_items_rendering_one_path_differently_are_named(tmp_path: Path, coun
     assert not (tmp_path / "out").exists()
 
 
-def test_batches_and_jobs_do_not_change_the_result(tmp_path: Path) -> None:
+@pytest.mark.parametrize("serial_seconds", [2.0, 0.0])  # 0: every batch goes to a worker
+def test_batches_and_jobs_do_not_change_the_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, serial_seconds: float
+) -> None:
+    monkeypatch.setattr(scaffolder.render, "SERIAL_SECONDS", serial_seconds)
     items = [
         {"resource": f"things_{n}", "fields": [{"name": "label", "type": "str"}]} for n in range(13)
     ]

@@ -1,7 +1,10 @@
 import os
+import subprocess
+import sys
 from pathlib import Path, PurePosixPath
 
 import pytest
+import yaml
 
 from scaffolder.changes import ChangeSet
 from scaffolder.errors import ConfinementError, ScaffoldError, TemplateError
@@ -222,3 +225,52 @@ def test_output_made_of_many_empty_pieces_is_rendered_whole(make_blueprint) -> N
     blueprint = make_blueprint({"out.txt.jinja": body + "end\n"}, variables=VARIABLES)
     content = render(blueprint, {"name": "users"})["out.txt"].content
     assert content == ("".join(f"{i}," for i in range(300)) + "end\n").encode()
+
+
+_POOL_RUN = """
+import sys
+
+import scaffolder
+import scaffolder.render
+
+scaffolder.render.SERIAL_SECONDS = 0.0  # every batch renders in a worker process
+result = scaffolder.run(sys.argv[1], out=sys.argv[2], jobs=2, batch_size=1, check=False)
+print(result.exit_code, "inflect" in sys.modules)
+"""
+
+
+@pytest.mark.parametrize(
+    ("template", "expected", "loaded"),
+    [
+        ("{{ name | pascal }} {{ plural }}\n", ["User none\n", "Category none\n"], False),
+        ("{{ name | plural }}\n", ["users\n", "categories\n"], True),
+        ("{{ [name] | map('singular') | join }}\n", ["user\n", "category\n"], True),
+    ],
+)
+def test_inflect_is_loaded_before_the_workers_only_when_a_template_inflects(
+    tmp_path: Path, make_blueprint, template: str, expected: list[str], loaded: bool
+) -> None:
+    blueprint = make_blueprint(
+        {"{{ name }}.txt.jinja": template},
+        variables={
+            "type": "object",
+            "properties": {"name": {"type": "string"}, "plural": {"default": "none"}},
+        },
+    )
+    items = tmp_path / "items.yaml"
+    rows = [{"name": "user"}, {"name": "category"}]
+    items.write_text(yaml.safe_dump({"blueprint": str(blueprint.root), "items": rows}))
+    out = tmp_path / "out"
+    env = {k: v for k, v in os.environ.items() if k != "SCAFFOLD_PATH"}
+    run = subprocess.run(
+        [sys.executable, "-c", _POOL_RUN, str(items), str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["0", str(loaded)]
+    texts = [(out / f"{row['name']}.txt").read_text() for row in rows]
+    assert texts == expected

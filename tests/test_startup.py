@@ -151,6 +151,36 @@ def test_a_run_loads_the_stages(folder: Path) -> None:
     assert loaded(modules, "questionary", "prompt_toolkit", "copier") == []  # no terminal
 
 
+# what only `scaffold check`, `update` or `undo`, or a run with checks, draws on
+CHECKING = ("scaffolder.checks", "scaffolder.native_update", "scaffolder.updating", "sqlite3")
+
+
+@pytest.mark.parametrize("check", [False, True])
+def test_a_batch_without_checks_loads_no_checks(check: bool, folder: Path) -> None:
+    """`batch --no-check` writes its files, its record and its history without importing a
+    check; the same batch with its checks (dry: prepared, not run) imports them."""
+    items = folder.parent / "items.yaml"
+    items.write_text("blueprint: crud-endpoint\nitems:\n  - resource: users\n  - resource: posts\n")
+    args = ["batch", str(items), "--out", "service"]
+    proc, modules = scaffold_modules(
+        [*args, "--dry-run"] if check else [*args, "--no-check"], folder
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert loaded(modules, "scaffolder.pipeline", "scaffolder.commit") == [
+        "scaffolder.pipeline",
+        "scaffolder.commit",
+    ]
+    if check:
+        assert "nothing was written" in proc.stdout
+        assert "scaffolder.checks" in modules
+    else:
+        assert (folder / "service/app/api/posts.py").is_file()
+        record = json.loads((folder / "service/.scaffold/last-run.json").read_text())
+        assert [i["values"]["resource"] for i in record["phases"][0]["items"]] == ["users", "posts"]
+        assert len(list((folder / "service/.scaffold/history").glob("*.json"))) == 1
+        assert loaded(modules, *CHECKING) == []
+
+
 def test_the_library_api_imports_when_used() -> None:
     code = """
 import importlib, json, sys

@@ -172,3 +172,32 @@ def test_a_pattern_ending_in_dollar_rejects_a_trailing_newline(blueprint) -> Non
     with pytest.raises(ValidationError, match=r"'users\\n' does not match '\^\[a-z\]\+\$'"):
         validate_item(blueprint, {"resource": "users\n", "count": 1})
     assert validate_item(blueprint, {"resource": "users", "count": 1}).values["resource"] == "users"
+
+
+def test_the_validator_is_built_once_per_blueprint(
+    blueprint, make_blueprint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scaffolder import variables
+
+    built: list[object] = []
+    original = variables.DefaultingValidator
+
+    def counting(schema, **options):
+        built.append(schema)
+        return original(schema, **options)
+
+    monkeypatch.setattr(variables, "DefaultingValidator", counting)
+    monkeypatch.setattr(variables, "_VALIDATORS", {})
+    problems = []
+    for n in range(1, 51):
+        values = {"resource": "users" if n % 2 else "Users", "count": n}
+        item, found = check_item(blueprint, values, n)
+        assert (item is None) == bool(found)
+        problems += found
+    assert len(built) == 1
+    assert [p.item for p in problems] == list(range(2, 51, 2))  # every error still found
+    assert {p.field for p in problems} == {"resource"}
+    other = make_blueprint({"y.txt": "y"}, name="other")
+    check_item(other, {"name": "x"})
+    check_item(blueprint, {"resource": "users", "count": 1})
+    assert len(built) == 2  # its own schema, once

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from scaffolder.checks import CheckStatus, Found
 from scaffolder.cli.changes_output import DONE, PLANNED, draw_diffs, draw_files, is_large
 from scaffolder.cli.console import console as console
 from scaffolder.cli.console import error_console as error_console
 from scaffolder.cli.console import print_json as print_json
 from scaffolder.cli.progress_bar import RunProgress as RunProgress
-from scaffolder.commit import Holder
-from scaffolder.history import History
 from scaffolder.plan import FileStatus
 from scaffolder.report import Outcome, Report
+
+if TYPE_CHECKING:  # a run imports the checks only when it has some, the history only to list it
+    from scaffolder.commit import Holder
+    from scaffolder.history import History
 
 # The files of a run, a line each or past 50 a table per folder, and the diffs of a dry run:
 # scaffolder.cli.changes_output. The progress bars: scaffolder.cli.progress_bar.
@@ -70,7 +73,7 @@ def draw_report(
             + (" them." if report.dry_run else " them, or --dry-run to see the diffs.")
         )
     elif report.outcome is Outcome.CHECKS_FAILED:
-        failed = [c.description for c in report.checks if c.status is CheckStatus.FAILED]
+        failed = [c.description for c in report.checks if c.status.value == "failed"]
         then = (
             f"the run was rolled back: every file it wrote in {escape(str(report.destination))} "
             "is as it was before"
@@ -155,16 +158,14 @@ def draw_kept(kept: tuple[str, ...], out: Console) -> None:
             out.print(f"      kept  {escape(repr(path)[1:-1])}")
 
 
-CHECK_STYLES = {
-    CheckStatus.PASSED: "green",
-    CheckStatus.FAILED: "bold red",
-    CheckStatus.NOT_RUN: "yellow",
-}
+CHECK_STYLES = {"passed": "green", "failed": "bold red", "not_run": "yellow"}  # by status
 OUTPUT_LINES = 12  # lines of a failed tool's output shown; --json has all of it
 
 
 def draw_checks(report: Report, out: Console, *, verdict: bool = True) -> None:
     """A row per check (files covered, result, time), then what each failure found."""
+    from scaffolder.checks import CheckStatus, Found
+
     if verdict and report.recovery.rolled_back:  # `scaffold check` on its own
         out.print(
             f"[yellow]recovered[/] an interrupted run in {escape(str(report.destination))}: "
@@ -181,7 +182,7 @@ def draw_checks(report: Report, out: Console, *, verdict: bool = True) -> None:
     for name in ("files", "result", "time"):
         table.add_column(name, justify="right", no_wrap=True)
     for check in report.checks:
-        style = CHECK_STYLES[check.status]
+        style = CHECK_STYLES[check.status.value]
         table.add_row(
             *([escape(check.phase or "")] if phases else []),
             escape(check.blueprint),
@@ -215,6 +216,8 @@ def draw_checks(report: Report, out: Console, *, verdict: bool = True) -> None:
 
 def draw_pythons(report: Report, out: Console, *, every: bool) -> None:
     """Each Python the checks ran with (``every``), or those of the checks that failed."""
+    from scaffolder.checks import CheckStatus
+
     shown = dict.fromkeys(
         c.python for c in report.checks if c.python and (every or c.status is CheckStatus.FAILED)
     )

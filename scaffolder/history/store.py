@@ -22,6 +22,7 @@ import secrets
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from scaffolder.changes import RenderedFile
 from scaffolder.commit import FileSystem
@@ -29,8 +30,10 @@ from scaffolder.errors import ScaffoldError
 from scaffolder.history.model import MODE_BITS, FileChange, Image, Run, RunItem, run_from_json
 from scaffolder.paths import HISTORY, RECORD
 from scaffolder.plan import FileStatus, Plan, PlannedFile, with_records
-from scaffolder.record import RecordedPhase, parse_record
-from scaffolder.update_plan import Base
+from scaffolder.record import RecordedPhase, parse_record, readable_json
+
+if TYPE_CHECKING:  # a run imports the update's planning only to read bases
+    from scaffolder.update_plan import Base
 
 _ENTRY_NAME = re.compile(r"([0-9]{6,})-[0-9a-f]{8}\.json")
 _OWN_MODE = 0o644
@@ -61,7 +64,7 @@ def with_history(planned: Plan, items: Sequence[RunItem]) -> Plan:
         record_digest,
         places,
     )
-    text = json.dumps(run.to_json(), indent=1, sort_keys=True) + "\n"
+    text = readable_json(run.to_json(), depth=2)  # a file a line
     pack = zlib.compress(b"".join(contents.values()))
     return with_records(
         planned,
@@ -197,6 +200,8 @@ def bases(destination: Path, paths: Iterable[str | PurePosixPath]) -> dict[PureP
     left there (what the blueprint rendered, for a file it merged; None: it deleted the
     file). Runs that only injected snippets into a file since are the file's own changes,
     not its base; a file no run ever wrote but injected into is ``injected`` (the user's)."""
+    from scaffolder.update_plan import Base
+
     wanted = {PurePosixPath(path).as_posix() for path in paths}
     found: dict[str, Base] = {}
     injected: dict[str, Base] = {}
