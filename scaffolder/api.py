@@ -15,12 +15,12 @@ from scaffolder.errors import BlueprintError, UsageError
 # The stages are imported by the calls that run them: `scaffold list` and `--help` (and an
 # `import scaffolder`) do not load the renderer, the commit and the checks.
 if TYPE_CHECKING:
+    from scaffolder.batches import BatchDone
     from scaffolder.commit import Holder
     from scaffolder.history import History
     from scaffolder.pipeline import Options
     from scaffolder.plan import ConflictPolicy
     from scaffolder.progress import OnProgress
-    from scaffolder.render import BatchDone
     from scaffolder.report import Report
 
 

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from scaffolder.batches import render_batches
 from scaffolder.blueprint import Blueprint, Origin
 from scaffolder.catalog import SearchPath, resolve_blueprint
 from scaffolder.changes import ChangeSet, RenderedFile
@@ -32,7 +33,6 @@ from scaffolder.history import RunItem, bases, read_history, recorded_phases
 from scaffolder.itemsfile import DEFAULT_BATCH_SIZE
 from scaffolder.paths import RECORD, confine
 from scaffolder.record import RecordedPhase, read_record, record_file
-from scaffolder.render import render_batches
 from scaffolder.resources import data_dir
 from scaffolder.sources import load_git, load_source
 from scaffolder.sources.copier_update import ANSWERS_FILE, find_answers_file, inside

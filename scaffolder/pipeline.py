@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from scaffolder.batches import BatchDone, render_batches
 from scaffolder.blueprint import Blueprint
 from scaffolder.catalog import SearchPath, resolve_blueprint
 from scaffolder.changes import ChangeSet
@@ -42,7 +43,6 @@ from scaffolder.paths import RESERVED
 from scaffolder.plan import ConflictPolicy, FileStatus, plan, plan_update, with_records
 from scaffolder.progress import OnProgress, Stage, StageProgress
 from scaffolder.record import read_record, record_file
-from scaffolder.render import BatchDone, render_batches
 from scaffolder.report import PhaseRun, Report, any_failed, build_report, check_report
 from scaffolder.variables import Item, check_raw_item, validate_item
 

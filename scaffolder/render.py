@@ -14,21 +14,18 @@ import re
 import stat
 import time
 import traceback
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import jinja2
 
-from scaffolder.blueprint import MANIFEST, Blueprint, load_blueprint
+from scaffolder.blueprint import MANIFEST, Blueprint
 from scaffolder.changes import Change, Patch, RenderedFile
 from scaffolder.errors import (
     BlueprintError,
     TemplateError,
 )
-from scaffolder.filters import needs_inflection, warm_up
 from scaffolder.inject import Injection
 from scaffolder.paths import confine
 from scaffolder.sandbox import (
@@ -43,7 +40,6 @@ from scaffolder.sandbox import (
 from scaffolder.variables import Item
 
 TEMPLATE_SUFFIX = ".jinja"
-SERIAL_SECONDS = 2.0  # rendering in this process this long before the rest goes to workers
 _BLOCK = 64  # pieces of a template's output joined between two checks of the limits
 _WHOLE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expr>(?:(?!\{\{|\}\}).)*)\}\}\s*$", re.DOTALL)
 
@@ -302,117 +298,6 @@ class Renderer:
             line = _template_line(exc, path)
             where = f"{path}:{line}" if line else str(path)
             raise TemplateError(f"{where}: {_cause(exc)}") from exc
-
-
-@dataclass(frozen=True)
-class BatchDone:
-    """Progress: one batch of one blueprint was rendered."""
-
-    blueprint: str
-    batch: int  # 1-based
-    batches: int
-    items: int  # items rendered so far, for this blueprint
-    files: int  # files rendered so far, for this blueprint
-    seconds: float
-
-
-Rendered = list[tuple[Item, list[Change]]]
-
-
-def render_batches(
-    blueprint: Blueprint,
-    items: Sequence[Item],
-    batch_size: int,
-    jobs: int = 1,
-    on_batch: Callable[[BatchDone], None] | None = None,
-    *,
-    folder_name: str = "",
-    trust: bool = False,
-    on_skipped: Callable[[str], None] | None = None,
-    dest: str | None = None,
-) -> Rendered:
-    """Render ``items`` in batches of ``batch_size``, ``jobs`` batches at a time.
-
-    Batches render in this process for the first ``SERIAL_SECONDS``; with more than one
-    job, the batches still left then render in worker processes (native blueprints; a
-    template another tool renders renders in this process). The result is in item order,
-    so it is the same whatever the number of jobs. ``dest`` (templated by each item's
-    values) is the folder inside the destination each item renders into. ``folder_name``
-    is the destination's name and ``trust`` whether a template's own tasks may run (for
-    templates another tool renders); ``on_skipped`` is told of each task left out.
-    """
-    started = time.perf_counter()
-    batches = [list(items[i : i + batch_size]) for i in range(0, len(items), batch_size)]
-    results: Rendered = []
-    files = 0
-
-    def done(number: int, rendered: Rendered) -> None:
-        nonlocal files
-        results.extend(rendered)
-        files += sum(isinstance(f, RenderedFile) for _, changes in rendered for f in changes)
-        if on_batch is not None:
-            elapsed = time.perf_counter() - started
-            on_batch(BatchDone(blueprint.name, number, len(batches), len(results), files, elapsed))
-
-    renderer = Renderer(blueprint, folder_name=folder_name, trust=trust, dest=dest)
-    serial = jobs <= 1 or len(batches) <= 1 or blueprint.source is not None or bool(dest)
-    # Batches render here first: when they are cheap (most are), the whole run ends
-    # before worker processes would have started and paid back their cost.
-    number = 0
-    while number < len(batches) and (serial or time.perf_counter() - started < SERIAL_SECONDS):
-        batch = batches[number]
-        number += 1
-        done(number, [(item, renderer.render(item)) for item in batch])
-    if on_skipped is not None:
-        for skipped in renderer.skipped:
-            on_skipped(skipped)
-    rest = batches[number:]
-    if not rest:
-        return results
-    if _uses_inflection(blueprint):
-        warm_up()  # forked workers inherit the loaded engine instead of each loading it
-    with ProcessPoolExecutor(max_workers=min(jobs, len(rest))) as pool:
-        futures = [
-            pool.submit(_render_in_worker, str(blueprint.root), [_portable(i) for i in batch])
-            for batch in rest
-        ]
-        for future, batch in zip(futures, rest, strict=True):
-            number += 1
-            done(number, list(zip(batch, future.result(), strict=True)))
-    return results
-
-
-_PortableItem = tuple[int, str | None, int | None, str | None, dict[str, Any]]
-_worker_renderers: dict[str, Renderer] = {}
-
-
-def _portable(item: Item) -> _PortableItem:
-    return (item.index, item.name, item.number, item.phase, dict(item.values))
-
-
-def _render_in_worker(root: str, batch: list[_PortableItem]) -> list[list[Change]]:
-    renderer = _worker_renderers.get(root)
-    if renderer is None:
-        renderer = _worker_renderers[root] = Renderer(load_blueprint(Path(root)))
-    return [
-        renderer.render(Item(index, values, name, number, phase))
-        for index, name, number, phase, values in batch
-    ]
-
-
-def _uses_inflection(blueprint: Blueprint) -> bool:
-    """Whether the blueprint's templates or manifest may use ``plural``/``singular``."""
-    folder = blueprint.template_dir
-    paths = [blueprint.root / MANIFEST]
-    paths += (p for p in folder.rglob("*") if p.is_file() and not p.is_symlink())
-    return needs_inflection(_text_of(path) for path in paths)
-
-
-def _text_of(path: Path) -> str:
-    try:
-        return path.read_bytes().decode("utf-8", "replace")
-    except OSError:
-        return ""
 
 
 def _mode(path: Path) -> int:

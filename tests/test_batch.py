@@ -7,7 +7,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 import scaffolder
-import scaffolder.render
+import scaffolder.batches
 from scaffolder import FileStatus, Outcome
 from scaffolder.errors import ScaffoldError, ValidationError
 from scaffolder.resources import load_schema
@@ -156,7 +156,7 @@ def test_two_items_rendering_one_path_differently_are_named(tmp_path: Path, coun
 def test_batches_and_jobs_do_not_change_the_result(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, serial_seconds: float
 ) -> None:
-    monkeypatch.setattr(scaffolder.render, "SERIAL_SECONDS", serial_seconds)
+    monkeypatch.setattr(scaffolder.batches, "SERIAL_SECONDS", serial_seconds)
     items = [
         {"resource": f"things_{n}", "fields": [{"name": "label", "type": "str"}]} for n in range(13)
     ]

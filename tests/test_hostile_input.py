@@ -22,11 +22,12 @@ import yaml
 from click.testing import Result
 from typer.testing import CliRunner
 
+from scaffolder.batches import render_batches
 from scaffolder.blueprint import load_blueprint
 from scaffolder.cli import app
 from scaffolder.errors import BlueprintError, ConfinementError, ScaffoldError, TemplateError
 from scaffolder.paths import MAX_NAME_BYTES, confine
-from scaffolder.render import Renderer, render_batches
+from scaffolder.render import Renderer
 from scaffolder.variables import Item
 from scaffolder.yamlsource import parse_yaml
 from tests.conftest import build_file_tree

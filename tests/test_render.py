@@ -231,9 +231,9 @@ _POOL_RUN = """
 import sys
 
 import scaffolder
-import scaffolder.render
+import scaffolder.batches
 
-scaffolder.render.SERIAL_SECONDS = 0.0  # every batch renders in a worker process
+scaffolder.batches.SERIAL_SECONDS = 0.0  # every batch renders in a worker process
 result = scaffolder.run(sys.argv[1], out=sys.argv[2], jobs=2, batch_size=1, check=False)
 print(result.exit_code, "inflect" in sys.modules)
 """

@@ -10,8 +10,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+from scaffolder.batches import BatchDone
 from scaffolder.progress import Stage, StageProgress
-from scaffolder.render import BatchDone
 
 REFRESH = 0.1  # seconds between two redraws at most (a redraw costs a few milliseconds)
 
