@@ -16,6 +16,7 @@ import typer
 from scaffolder import __version__
 from scaffolder.cli import blueprint_commands, project_commands
 from scaffolder.cli.console import console, error_console, print_json
+from scaffolder.cli.errors import handled
 from scaffolder.cli.options import (
     ConflictOption,
     DiffOption,
@@ -32,7 +33,6 @@ from scaffolder.cli.options import (
     VerboseOption,
     diff_needs_dry_run,
     finish,
-    handled,
     verbose,
 )
 from scaffolder.errors import UsageError

@@ -8,12 +8,12 @@ from typing import Annotated
 import typer
 
 from scaffolder.cli.console import console, print_json
+from scaffolder.cli.errors import handled
 from scaffolder.cli.options import (
     JsonOption,
     PythonOption,
     TrustOption,
     VcsRefOption,
-    handled,
     verbose,
 )
 

@@ -1,22 +1,20 @@
-"""The options several commands share, how every command handles errors, and how it ends:
-draw, then exit.
+"""The options several commands share, and how every command ends: draw, then exit (errors:
+:mod:`scaffolder.cli.errors`).
 
 Light on purpose: typer reads every command's signature to answer ``scaffold --help``, so
-the types here are the CLI's own (not the planner's), and what draws a run or an error is
-imported when a command needs it.
+the types here are the CLI's own (not the planner's), and what draws a run is imported
+when a command needs it.
 """
 
 from __future__ import annotations
 
-import contextlib
 import enum
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from scaffolder.errors import ScaffoldError, UsageError
+from scaffolder.errors import UsageError
 
 if TYPE_CHECKING:
     from scaffolder.report import Report
@@ -129,19 +127,6 @@ def diff_needs_dry_run(diff: bool, dry_run: bool) -> None:
     """``--diff`` draws the diffs of a dry run: alone it would be ignored."""
     if diff and not dry_run:
         raise UsageError("--diff draws the diffs of a dry run: add --dry-run.")
-
-
-@contextlib.contextmanager
-def handled(*, json_output: bool = False, verbose: bool = False) -> Iterator[None]:
-    """:func:`scaffolder.cli.errors.handled` (an error becomes a message and an exit code),
-    imported only when an error comes: drawing one loads the report and its stages."""
-    try:
-        yield
-    except (ScaffoldError, KeyboardInterrupt):
-        from scaffolder.cli.errors import handled as handle
-
-        with handle(json_output=json_output, verbose=verbose):
-            raise
 
 
 def finish(

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from scaffolder.cli.console import console, print_json
+from scaffolder.cli.errors import handled
 from scaffolder.cli.options import (
     DiffOption,
     DryRunOption,
@@ -22,7 +23,6 @@ from scaffolder.cli.options import (
     VerboseOption,
     diff_needs_dry_run,
     finish,
-    handled,
     verbose,
 )
 
