@@ -225,12 +225,14 @@ def test_blueprint(
     trust: bool = False,
     vcs_ref: str | None = None,
     python: str | Path | None = None,
+    on_example: Callable[[int, Report], None] | None = None,
 ) -> list[Report]:
     """Render each of a blueprint's examples into a fresh folder and run its checks.
 
     One report per example, in order. The folders are temporary unless ``keep``
     names a folder to render them in (``example-1``, ``example-2``, …). ``python``: as in
     :func:`new` (a temporary folder has no ``.venv``: give it, or activate one).
+    ``on_example(number, report)`` is called after each example, while its folder is there.
     """
     if not isinstance(blueprint, Blueprint):
         blueprint = resolve_blueprint(blueprint, search, vcs_ref)
@@ -258,6 +260,8 @@ def test_blueprint(
                 python=_python(python),
             )
             reports.append(run_one(blueprint, dict(example), options))
+            if on_example is not None:
+                on_example(number, reports[-1])
     return reports
 
 

@@ -169,6 +169,22 @@ class Blueprint:
         snippets = {PurePath(i.template) for i in self.injections if i.template is not None}
         return sorted(p for p in _walk_templates(self.root, self.template_dir) if p not in snippets)
 
+    def to_json(self) -> dict[str, Any]:
+        """What `scaffold show --json` prints (and the MCP server's `show_blueprint` returns)."""
+        return {
+            "name": self.name,
+            "pattern": self.pattern,
+            "description": self.description,
+            "origin": self.origin.value,
+            "kind": self.kind,
+            "path": self.location,
+            "variables": dict(self.variables),
+            "computed": dict(self.computed),
+            "files": [p.as_posix() for p in self.template_files()],
+            "checks": [c.describe() for c in self.checks],
+            "examples": list(self.examples),
+        }
+
 
 IGNORED_FOLDERS = frozenset({"__pycache__", ".git", ".hg", ".svn"})
 IGNORED_FILES = frozenset({".DS_Store", "Thumbs.db"})
@@ -223,6 +239,18 @@ def _walk_templates(root: Path, base: Path) -> Iterator[Path]:
                 )
             elif not _ignored(Path(relative)):
                 yield Path(relative)
+
+
+def not_utf8(exc: UnicodeDecodeError) -> str:
+    """Why a template that is not UTF-8 text cannot be read, and the two ways out (as the
+    end of a sentence)."""
+    byte = exc.object[exc.start : exc.start + 1].hex()
+    return (
+        f"not UTF-8 text (byte 0x{byte} at offset {exc.start}); a file whose name ends in "
+        ".jinja is a template, read as UTF-8. Re-encode it as UTF-8 (e.g. `iconv -f latin1 "
+        "-t utf-8`), or, if it is binary or is to be copied as it is, drop the .jinja "
+        "suffix: a file without it is copied byte for byte, not rendered."
+    )
 
 
 def is_blueprint_dir(path: Path) -> bool:

@@ -3,13 +3,14 @@ the ``SCAFFOLD_PATH`` folders, or a path given directly.
 
 When two places hold a blueprint of the same name, the nearer one wins:
 a path given directly, then the project, then ``SCAFFOLD_PATH`` in order,
-then the built-in ones.
+then the built-in ones; `scaffold list` says which one shadows which.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,13 +43,31 @@ class SearchPath:
         folders.append((data_dir("blueprints"), Origin.BUILT_IN))
         return cls(tuple(folders))
 
+    def warnings(self) -> tuple[str, ...]:
+        """A sentence for each ``SCAFFOLD_PATH`` folder that is not there (a typo, a folder
+        moved): it is skipped, and a blueprint expected from it is not found."""
+        return tuple(
+            f"SCAFFOLD_PATH names {folder}, which is not a folder; it is skipped. "
+            "Fix the variable, or create the folder."
+            for folder, origin in self.folders
+            if origin is Origin.SCAFFOLD_PATH and not folder.is_dir()
+        )
+
 
 @dataclass(frozen=True)
 class Catalog:
-    """The blueprints found, and the blueprint folders that failed to load."""
+    """The blueprints found (one per name: the nearest), those they shadow (found farther
+    away under the same name, never used by name), the blueprint folders that failed to
+    load, and warnings about the search path."""
 
     blueprints: tuple[Blueprint, ...]
     broken: tuple[BlueprintError, ...] = ()
+    shadowed: tuple[Blueprint, ...] = ()  # nearest first
+    warnings: tuple[str, ...] = ()
+
+    def shadows(self, blueprint: Blueprint) -> tuple[Blueprint, ...]:
+        """The blueprints of the same name that ``blueprint`` hides, nearest first."""
+        return tuple(b for b in self.shadowed if b.name == blueprint.name)
 
 
 def scan(search: SearchPath | None = None) -> Catalog:
@@ -56,14 +75,24 @@ def scan(search: SearchPath | None = None) -> Catalog:
 
     A broken blueprint does not hide the others: its error is kept in ``broken``.
     """
+    search = SearchPath.default() if search is None else search
     found: dict[str, Blueprint] = {}
+    shadowed: list[Blueprint] = []
     broken: list[BlueprintError] = []
     for _, loaded in _candidates(search):
         if isinstance(loaded, Blueprint):
-            found.setdefault(loaded.name, loaded)
+            if loaded.name in found:
+                shadowed.append(loaded)
+            else:
+                found[loaded.name] = loaded
         else:
             broken.append(BlueprintError(loaded.message))
-    return Catalog(tuple(found[name] for name in sorted(found)), tuple(broken))
+    return Catalog(
+        tuple(found[name] for name in sorted(found)),
+        tuple(broken),
+        tuple(shadowed),
+        search.warnings(),
+    )
 
 
 def _candidates(
@@ -108,14 +137,46 @@ def find_blueprints(search: SearchPath | None = None) -> list[Blueprint]:
     return list(scan(search).blueprints)
 
 
+def blueprint_names(search: SearchPath | None = None) -> list[str]:
+    """The names of the blueprints in the search path, sorted, read without loading any
+    (shell completion answers while you type): a native manifest's ``name:``, else the
+    folder's name. A broken blueprint is named too; `scaffold list` tells it apart."""
+    search = SearchPath.default() if search is None else search
+    return sorted(
+        {
+            _manifest_name(candidate) or candidate.name
+            for folder, _ in search.folders
+            if folder.is_dir()
+            for candidate in folder.iterdir()
+            if is_source_dir(candidate)
+        }
+    )
+
+
 def resolve_blueprint(
-    reference: str | Path, search: SearchPath | None = None, vcs_ref: str | None = None
+    reference: str | Path,
+    search: SearchPath | None = None,
+    vcs_ref: str | None = None,
+    *,
+    cited: Callable[[], str] | None = None,
 ) -> Blueprint:
     """A blueprint by name, by path when ``reference`` is a folder holding one, or a git
     source (``gh:owner/repo``, a URL, a local git repository) at ``vcs_ref`` (a tag, a
     branch or a commit; default: the latest tag for Copier and native templates, the
-    default branch for Cookiecutter). A git source is checked out once for the run."""
+    default branch for Cookiecutter). A git source is checked out once for the run.
+
+    ``cited`` says where the reference is written (``items.yaml:3``); asked only for an
+    error, which it begins."""
     search = SearchPath.default() if search is None else search
+    try:
+        return _resolve(reference, search, vcs_ref)
+    except BlueprintError as exc:
+        if cited is None:
+            raise
+        raise BlueprintError(f"{cited()}: {exc.message}") from exc
+
+
+def _resolve(reference: str | Path, search: SearchPath, vcs_ref: str | None) -> Blueprint:
     text = str(reference)
     if not isinstance(reference, Path) and is_git_url(text):
         return load_git(text, vcs_ref)
@@ -138,10 +199,21 @@ def resolve_blueprint(
             return load_path(candidate, loaded.origin, vcs_ref=vcs_ref)
     if is_source_dir(as_path):
         return load_path(as_path, Origin.PATH, reference=text, vcs_ref=vcs_ref)
-    names = ", ".join(b.name for b in find_blueprints(search)) or "none"
-    raise BlueprintError(
-        f"no blueprint named {text!r}. Known blueprints: {names}. "
-        "`scaffold list` shows where each comes from; pass a path to use a blueprint folder."
+    raise BlueprintError(_unknown(text, search))
+
+
+def _unknown(name: str, search: SearchPath) -> str:
+    """Why no blueprint is named ``name``: the names nearest to it (a typo), those known,
+    and the ``SCAFFOLD_PATH`` folders that are not there."""
+    names = [b.name for b in find_blueprints(search)]
+    by_lower = {known.lower(): known for known in names}
+    close = [by_lower[n] for n in difflib.get_close_matches(name.lower(), list(by_lower), n=3)]
+    guess = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
+    missing = "".join(f" ({warning})" for warning in search.warnings())
+    return (
+        f"no blueprint named {name!r}.{guess} Known blueprints: {', '.join(names) or 'none'}."
+        f"{missing} `scaffold list` shows where each comes from; pass a path to use a "
+        "blueprint folder."
     )
 
 

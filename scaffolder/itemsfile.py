@@ -49,6 +49,17 @@ class Phase:
     dest: str | None = None  # where each item renders inside --out, templated by its values
     vcs_ref: str | None = None  # the tag, branch or commit of a git source (None: its default)
     checks: tuple[Check, ...] = ()  # run after the blueprint's own checks
+    document: SourceDocument | None = field(default=None, compare=False, repr=False)
+    location: tuple[Hashable, ...] = ()  # of the phase in ``document``
+
+    def cite(self) -> str:
+        """Where the phase names its blueprint, e.g. ``items.yaml:3`` (``…: phase NAME`` in a
+        plan); the line is found only now (to report an error)."""
+        if self.document is None:
+            return f"phase {self.name}" if self.name else "items file"
+        line = self.document.line_of((*self.location, "blueprint"))
+        where = f"{self.document.source}:{line}" if line else self.document.source
+        return f"{where}: phase {self.name}" if self.name else where
 
 
 @dataclass(frozen=True)
@@ -61,10 +72,24 @@ class ItemsFile:
         return any(phase.name is not None for phase in self.phases)
 
 
+EXAMPLE = "  blueprint: crud-endpoint\n  items:\n    - resource: users"
+
+
 def load_items_file(path: Path | str) -> ItemsFile:
-    """Read and check an items file (YAML or JSON)."""
+    """Read and check an items file (YAML, or JSON when it ends in ``.json``)."""
     path = Path(path)
+    if path.suffix.lower() == ".csv":
+        raise ScaffoldError(
+            f"{path}: a CSV file holds items, not a whole items file (which names the "
+            "blueprint too). Take the items from it in an items file, e.g.:\n"
+            f"  blueprint: crud-endpoint\n  items: {{from: {path.name}}}"
+        )
     document = load_yaml(path)
+    if document.data is None:
+        raise ScaffoldError(
+            f"{path}: empty (or only comments). An items file names a blueprint and lists "
+            f"its items, e.g.:\n{EXAMPLE}"
+        )
     _check_shape(document)
     data: dict[str, Any] = document.data
     if "phases" in data:
@@ -80,7 +105,18 @@ def load_items_file(path: Path | str) -> ItemsFile:
             )
     else:
         phases = (_phase(path, document, data, (), None, {}),)
+    if not any(phase.items for phase in phases):
+        raise ScaffoldError(
+            f"{path}:{document.line_of(_first_items(data)) or 1}: no items, so nothing to "
+            f"render. List at least one item (a mapping of the blueprint's variables), e.g.:\n"
+            f"{EXAMPLE}\n`scaffold show BLUEPRINT` lists the variables."
+        )
     return ItemsFile(path=path, phases=phases)
+
+
+def _first_items(data: Mapping[str, Any]) -> tuple[Hashable, ...]:
+    """Where the (first phase's) items are written."""
+    return ("phases", 0, "items") if "phases" in data else ("items",)
 
 
 def _phase(
@@ -105,7 +141,7 @@ def _phase(
     vcs_ref = data.get("vcs_ref", plan.get("vcs_ref"))
     reference = _blueprint_reference(path, data["blueprint"])
     checks = tuple(parse_check(entry) for entry in data.get("checks") or ())
-    return Phase(name, reference, items, batch_size, dest, vcs_ref, checks)
+    return Phase(name, reference, items, batch_size, dest, vcs_ref, checks, document, location)
 
 
 def _blueprint_reference(items_path: Path, reference: str) -> str:

@@ -29,7 +29,7 @@ from scaffolder.blueprint import Blueprint, Origin
 from scaffolder.catalog import SearchPath, resolve_blueprint
 from scaffolder.changes import ChangeSet, RenderedFile
 from scaffolder.errors import Problem, ScaffoldError, ValidationError
-from scaffolder.history import RunItem, bases, read_history, recorded_phases
+from scaffolder.history import Contents, RunItem, bases, recorded_phases
 from scaffolder.itemsfile import DEFAULT_BATCH_SIZE
 from scaffolder.paths import RECORD, confine
 from scaffolder.record import RecordedPhase, read_record, record_file
@@ -47,14 +47,18 @@ class UpdateSources:
 
     copier: tuple[tuple[Path, PurePosixPath], ...] = ()
     native: tuple[tuple[Path, tuple[RecordedPhase, ...]], ...] = ()
+    # each native destination's history, as read (each pack unpacked once per update)
+    histories: Mapping[Path, Contents] = dataclasses.field(default_factory=dict)
 
 
 def update_sources(folders: Sequence[Path], answers_file: str | None) -> UpdateSources:
     """Each destination's kind; every destination that records neither is an error."""
     copier, native, problems = [], [], []
+    histories = {}
     for folder in folders:
         answers = find_answers_file(folder, answers_file)
-        recorded = () if answers is not None else _recorded(folder)
+        histories[folder] = Contents(folder)
+        recorded = () if answers is not None else _recorded(folder, histories[folder])
         if answers is not None:
             copier.append((folder, answers))
         elif recorded:
@@ -72,11 +76,11 @@ def update_sources(folders: Sequence[Path], answers_file: str | None) -> UpdateS
             "file; --answers-file if the template names it otherwise) or by `scaffold new` or "
             "`scaffold batch` with native blueprints (with their .scaffold/ folder)."
         )
-    return UpdateSources(tuple(copier), tuple(native))
+    return UpdateSources(tuple(copier), tuple(native), histories)
 
 
-def _recorded(folder: Path) -> tuple[RecordedPhase, ...]:
-    runs = [recorded_phases(folder, run) for run in read_history(folder)]
+def _recorded(folder: Path, history: Contents) -> tuple[RecordedPhase, ...]:
+    runs = [recorded_phases(folder, run, history) for run in history.runs()]
     if any(runs):
         return in_effect([phases for phases in runs if phases])
     if not folder.joinpath(*RECORD.parts).exists():
@@ -165,6 +169,7 @@ class NativeUpdate:
     offset: int  # an item's index in the run less its index in the destination's record
     previous: Mapping[PurePosixPath, tuple[int, ...]]  # the runs' files (root) -> items
     notes: tuple[str, ...] = ()
+    history: Contents | None = None  # the destination's history, as read already
 
     @property
     def indexes(self) -> tuple[int, ...]:
@@ -213,15 +218,18 @@ def load_updates(
     recorded: Sequence[tuple[Path, tuple[RecordedPhase, ...]]],
     first: int,
     vcs_ref: str | None,
+    histories: Mapping[Path, Contents] | None = None,
 ) -> tuple[NativeUpdate, ...]:
     """Each destination's blueprints as they are now, and its recorded items validated by
     them, indexed in the run from ``first`` on. Every problem of every destination is
-    reported at once (a ValidationError), before anything is rendered."""
+    reported at once (a ValidationError), before anything is rendered. ``histories``: the
+    destinations' histories as :func:`update_sources` read them."""
     updates, problems, records = [], [], []
     offset = first - 1
     for folder, phases in recorded:
         update, found = _load(root, folder, phases, offset, vcs_ref)
-        updates.append(update)
+        history = None if histories is None else histories.get(folder)
+        updates.append(dataclasses.replace(update, history=history))
         problems += found
         records += [str(folder / RECORD)] if found else []
         offset = max((offset, *update.indexes))
@@ -317,7 +325,8 @@ def render_update(update: NativeUpdate, root: Path, *, jobs: int, trust: bool) -
         dataclasses.replace(p, path=confine(f"{prefix}/{p.path}")) for p in changes.patches
     )
     paths = {f.path for f in files} | {p.path for p in patches} | set(update.previous)
-    found = bases(update.destination, (_relative(prefix, path) for path in paths))
+    relative = (_relative(prefix, path) for path in paths)
+    found = bases(update.destination, relative, update.history)
     rooted = {confine(f"{prefix}/{path}"): base for path, base in found.items()}
     changes = ChangeSet(files, changes.item_names, patches)
     return NativeRender(update, changes, rooted, time.perf_counter() - started)

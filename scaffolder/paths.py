@@ -26,6 +26,8 @@ _OWN_FILE = re.compile(
 TEMP_NAME_EXTRA = len(".") + len(".scaffold-") + 12 + len(".tmp")
 MAX_NAME_BYTES = 255 - TEMP_NAME_EXTRA
 # control characters (C0, DEL, C1) and lone surrogates: never in a file name
+_DRIVE = re.compile(r"^[A-Za-z]:")
+_OWN_FOLDER = ".scaffold"  # RESERVED, RECORD and HISTORY are all below it
 _FORBIDDEN_IN_NAMES = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\\\\]")
 
 
@@ -39,7 +41,7 @@ def confine(path: str, template: PurePosixPath | None = None) -> PurePosixPath:
             f"{forbidden.group()!r} (control characters, backslashes and lone surrogates "
             "are never part of a file name). Check the values that name the file."
         )
-    if path.startswith("/") or re.match(r"^[A-Za-z]:", path):
+    if path.startswith("/") or _DRIVE.match(path):
         raise ConfinementError(
             f"rendered path {path!r}{origin} is absolute; blueprints may only write "
             "inside the destination. Make the template's name relative."
@@ -53,6 +55,8 @@ def confine(path: str, template: PurePosixPath | None = None) -> PurePosixPath:
     if not parts:
         raise ConfinementError(f"rendered path {path!r}{origin} is empty.")
     for part in parts:
+        if len(part) * 4 <= MAX_NAME_BYTES:  # short enough whatever its characters
+            continue
         size = len(part.encode("utf-8"))
         if size > MAX_NAME_BYTES:
             raise ConfinementError(
@@ -61,7 +65,10 @@ def confine(path: str, template: PurePosixPath | None = None) -> PurePosixPath:
                 f"system's limit, less {TEMP_NAME_EXTRA} for the temporary file written "
                 "beside it). Shorten the values that name the file."
             )
-    result = PurePosixPath(*parts)
+    joined = "/".join(parts)
+    if not joined.startswith(_OWN_FOLDER):  # the common case: nowhere near scaffolder's own
+        return PurePosixPath(joined)
+    result = PurePosixPath(joined)
     if result == RECORD:
         raise ConfinementError(
             f"rendered path {result}{origin} is scaffolder's record of the last run."

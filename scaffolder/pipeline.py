@@ -34,15 +34,17 @@ from scaffolder.errors import Problem, ScaffoldError, ValidationError
 from scaffolder.history import (
     History,
     RunItem,
+    plan_undo,
     read_history,
     reversal,
     with_history,
 )
 from scaffolder.itemsfile import ItemsFile, Phase
 from scaffolder.paths import RESERVED
-from scaffolder.plan import ConflictPolicy, FileStatus, plan, plan_update, with_records
+from scaffolder.plan import ConflictPolicy, FileStatus, plan, with_records
 from scaffolder.progress import OnProgress, Stage, StageProgress
 from scaffolder.record import read_record, record_file
+from scaffolder.render_errors import RenderError
 from scaffolder.report import PhaseRun, Report, any_failed, build_report, check_report
 from scaffolder.variables import Item, check_raw_item, validate_item
 
@@ -99,7 +101,10 @@ def run_items(
     with exclusive(options, fs) as recovery:
         blueprints = [
             _with_checks(
-                resolve_blueprint(phase.blueprint, search, vcs_ref or phase.vcs_ref), phase
+                resolve_blueprint(
+                    phase.blueprint, search, vcs_ref or phase.vcs_ref, cited=phase.cite
+                ),
+                phase,
             )
             for phase in items_file.phases
         ]
@@ -118,7 +123,10 @@ def run_items(
             phases.append((phase.name, blueprint, items, size, phase.dest))
         if problems:
             raise ValidationError(problems, f"Fix them in {items_file.path} and run again.")
-        return _render_and_commit(phases, options, recovery, started, fs, on_batch)
+        try:
+            return _render_and_commit(phases, options, recovery, started, fs, on_batch)
+        except RenderError as error:  # each failing item's line in the items file
+            raise error.in_items([r for p in items_file.phases for r in p.items]) from error
 
 
 def _with_checks(blueprint: Blueprint, phase: Phase) -> Blueprint:
@@ -166,6 +174,7 @@ def _render_and_commit(
 ) -> Report:
     runs, rendered = [], []
     skipped: list[str] = []
+    counted: set[PurePosixPath] = set()  # the paths rendered: progress counts each once
     for name, blueprint, items, batch_size, dest in phases:
         phase_started = time.perf_counter()
 
@@ -184,6 +193,7 @@ def _render_and_commit(
                 dest=dest,
                 trust=options.trust,
                 on_skipped=note,
+                counted=counted,
             )
         )
         seconds = time.perf_counter() - phase_started
@@ -279,10 +289,10 @@ def run_undo(
     with exclusive(dataclasses.replace(options, out=destination), fs) as recovery:
         undo = reversal(destination, run_id)
         policy = ConflictPolicy.OVERWRITE if force else ConflictPolicy.FAIL
-        planned = with_records(plan_update(undo.changes, destination, policy), undo.records)
-        notes = tuple(f"{path}: a symlink or folder; left as it is" for path in undo.left)
-        if not options.dry_run and not planned.conflicts:
-            write(planned, fs, progress=options.progress).finish()
+        undoing = plan_undo(destination, undo, policy)
+        planned, notes = undoing.plan, undoing.notes
+        if not options.dry_run and not planned.conflicts:  # modes exactly, not by the umask
+            write(planned, fs, progress=options.progress, exact_modes=True).finish()
         return build_report(
             (), planned, dry_run=options.dry_run, recovery=recovery, notes=notes,
             seconds=time.perf_counter() - started, undone=tuple(r.id for r in undo.runs),

@@ -15,19 +15,22 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import enum
-import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from scaffolder.changes import ChangeSet, RenderedFile
+from scaffolder.destination import (
+    check_length,
+    inside,
+    link_there,
+    read_existing,
+    refuse_link,
+    stat_of,
+)
 from scaffolder.errors import ConfinementError, ScaffoldError
 from scaffolder.inject import apply, by_path, missing_file, not_a_file
-from scaffolder.paths import TEMP_NAME_EXTRA, link_leaves
-
-# The longest path the system takes, with its final NUL: a file's temporary
-# name (its absolute path + TEMP_NAME_EXTRA bytes) must fit.
-PATH_MAX = 4096
+from scaffolder.paths import link_leaves
 
 
 class FileStatus(enum.Enum):
@@ -106,6 +109,9 @@ class Plan:
     files: tuple[PlannedFile, ...]
     changes: ChangeSet
     records: tuple[PlannedFile, ...] = ()  # scaffolder's own files: written, never in conflict
+    # the folders the commit removes when it leaves them empty (None: any its deletions
+    # leave empty); an undo: those the runs it reverts made
+    removable: frozenset[str] | None = None
 
     @property
     def conflicts(self) -> tuple[PlannedFile, ...]:
@@ -129,7 +135,8 @@ def plan(changes: ChangeSet, destination: Path, on_conflict: ConflictPolicy) -> 
     if destination.exists() and not destination.is_dir():
         raise ScaffoldError(f"{destination}: the destination exists and is not a folder.")
     root = destination.resolve()
-    planned = tuple(_planned(root, destination, f, on_conflict) for f in changes.files)
+    walked: dict[str, Path | None] = {}
+    planned = tuple(_planned(root, destination, f, on_conflict, walked) for f in changes.files)
     if changes.patches:
         planned = _patched(root, destination, planned, changes)
     return Plan(destination, planned, changes)
@@ -145,10 +152,10 @@ def _patched(
     files = {p.path: p for p in planned}
     for path, patches in by_path(changes.patches).items():
         shown, was = destination / path, files.get(path)
-        target, link = _inside(root, destination, path)
+        target, link = inside(root, destination, path)
         if was is None:  # only patched: the destination's file, kept
-            _check_length(root, path)
-            current = _read_existing(target, path)
+            check_length(root, path)
+            current = read_existing(target, path)
             if current is None:
                 raise missing_file(shown, patches)
             kept = RenderedFile(path, current, 0, patches[0].template, keep_existing=True)
@@ -163,7 +170,7 @@ def _patched(
         elif keep or status is FileStatus.IDENTICAL:
             status = FileStatus.INJECT
         if link is not None and status.writes:
-            _refuse_link(destination, path, link)
+            refuse_link(destination, path, link)
         mode = stat.S_IMODE(target.stat().st_mode) if keep else was.file.mode
         items = dict.fromkeys((*was.file.items, *(i for p in patches for i in p.items)))
         file = dataclasses.replace(was.file, content=new, mode=mode, items=tuple(items))
@@ -203,9 +210,9 @@ def plan_update(changes: ChangeSet, destination: Path, on_conflict: ConflictPoli
 def _planned_update(
     root: Path, destination: Path, rendered: RenderedFile, on_conflict: ConflictPolicy
 ) -> PlannedFile | None:
-    _check_length(root, rendered.path)
-    target, link = _inside(root, destination, rendered.path)
-    current = _read_existing(target, rendered.path)
+    check_length(root, rendered.path)
+    target, link = inside(root, destination, rendered.path)
+    current = read_existing(target, rendered.path)
     if rendered.deleted and current is None:
         return None
     new = None if rendered.deleted else rendered.content
@@ -221,7 +228,7 @@ def _planned_update(
     elif status is FileStatus.OVERWRITE and current is None:
         status = FileStatus.CREATE
     if link is not None and status.changes:
-        _refuse_link(destination, rendered.path, link)
+        refuse_link(destination, rendered.path, link)
     return PlannedFile(rendered, status, current)
 
 
@@ -240,11 +247,15 @@ _ON_CONFLICT = {
 
 
 def _planned(
-    root: Path, destination: Path, rendered: RenderedFile, on_conflict: ConflictPolicy
+    root: Path,
+    destination: Path,
+    rendered: RenderedFile,
+    on_conflict: ConflictPolicy,
+    walked: dict[str, Path | None] | None = None,
 ) -> PlannedFile:
     """One file's status: new, the same bytes, or different (and then the policy decides,
     unless the template keeps the destination's version)."""
-    _check_length(root, rendered.path)
+    check_length(root, rendered.path)
     if rendered.link is not None and link_leaves(rendered.path, rendered.link):
         raise ConfinementError(
             f"{destination / rendered.path}: the template renders a symlink to "
@@ -252,16 +263,16 @@ def _planned(
             "link that leads out of it. Nothing was written. Make the link's target a "
             "relative path inside the project, or remove the link from the template."
         )
-    target, link = _inside(root, destination, rendered.path)
+    target, link = inside(root, destination, rendered.path, walked)
     current, current_link = None, None
     if rendered.folder:
         status = _planned_folder(target, rendered.path)
-    elif rendered.link is not None and (current_link := _link_there(target, rendered.path)):
+    elif rendered.link is not None and (current_link := link_there(target, rendered.path)):
         current = b""
         same = current_link == rendered.link
         status = FileStatus.IDENTICAL if same else _differs(rendered, on_conflict)
     else:
-        current = _read_existing(target, rendered.path)
+        current = read_existing(target, rendered.path)
         if current is None:
             status = FileStatus.CREATE
         elif current == rendered.content and rendered.link is None:
@@ -269,7 +280,7 @@ def _planned(
         else:
             status = _differs(rendered, on_conflict)
     if link is not None and status.writes:
-        _refuse_link(destination, rendered.path, link)
+        refuse_link(destination, rendered.path, link)
     return PlannedFile(rendered, status, current, current_link)
 
 
@@ -281,7 +292,7 @@ def _differs(rendered: RenderedFile, on_conflict: ConflictPolicy) -> FileStatus:
 
 def _planned_folder(target: Path, relative: PurePosixPath) -> FileStatus:
     """An empty folder: created, or already there (a link to a folder inside counts)."""
-    info = _stat(target, relative)
+    info = stat_of(target, relative)
     if info is None:
         return FileStatus.CREATE
     if not stat.S_ISDIR(info.st_mode):
@@ -292,123 +303,8 @@ def _planned_folder(target: Path, relative: PurePosixPath) -> FileStatus:
     return FileStatus.IDENTICAL
 
 
-def _link_there(target: Path, relative: PurePosixPath) -> str | None:
-    """The target of the symlink at ``target``, if that is one; a folder there is an error."""
-    info = _stat(target, relative, follow=False)
-    if info is not None and stat.S_ISDIR(info.st_mode):
-        raise ScaffoldError(
-            f"{target}: a folder is where the template renders the symlink {relative}. "
-            "Move the folder or choose another --out."
-        )
-    if info is None or not stat.S_ISLNK(info.st_mode):
-        return None
-    return os.readlink(target)
-
-
 def _shown_link(target: str) -> bytes:
     return f"-> {target}\n".encode("utf-8", "surrogateescape")
-
-
-def _refuse_link(destination: Path, relative: PurePosixPath, link: Path) -> None:
-    raise ConfinementError(
-        f"{destination / relative}: {link} is a symlink to {os.readlink(link)}; "
-        "scaffolder writes only into real folders of the destination (it never follows "
-        "a link while it writes, so that no link can lead a file astray). Replace the "
-        "link by the folder it points to, or choose another --out."
-    )
-
-
-def _inside(root: Path, destination: Path, relative: PurePosixPath) -> tuple[Path, Path | None]:
-    """The target path, refusing any that a symlink would lead out of the destination; and
-    the first folder on the way that is a symlink (inside the destination), if any."""
-    target = destination.joinpath(*relative.parts)
-    probe = root
-    linked = None
-    for number, part in enumerate(relative.parts, start=1):
-        probe = probe / part
-        if probe.is_symlink():
-            resolved = probe.resolve()
-            if resolved != root and root not in resolved.parents:
-                raise ConfinementError(
-                    f"{destination / relative}: {probe} is a symlink to {os.readlink(probe)}, "
-                    "outside the destination; scaffolder will not write through it. "
-                    "Remove the link or choose another --out."
-                )
-            if number < len(relative.parts) and linked is None:
-                linked = probe
-    return target, linked
-
-
-def _check_length(root: Path, relative: PurePosixPath) -> None:
-    """The temporary file the commit writes beside ``relative`` must fit PATH_MAX."""
-    full = os.fsencode(root.joinpath(*relative.parts))
-    if len(full) + TEMP_NAME_EXTRA >= PATH_MAX:
-        raise ScaffoldError(
-            f"{relative}: its path in {root} is {len(full):,} bytes long; with the "
-            f"{TEMP_NAME_EXTRA} bytes of the temporary file written beside it, that is "
-            f"past {PATH_MAX - 1:,} bytes, the longest path the system takes. Choose a "
-            "shorter --out, or shorten the values that name the folders."
-        )
-
-
-_SPECIAL = {
-    stat.S_IFIFO: "a FIFO (named pipe)",
-    stat.S_IFCHR: "a character device",
-    stat.S_IFBLK: "a block device",
-    stat.S_IFSOCK: "a socket",
-}
-
-
-def _read_existing(target: Path, relative: PurePosixPath) -> bytes | None:
-    """What ``target`` holds now, or None. Never opens anything but a regular file,
-    and never blocks: a FIFO, a device or a socket there is an error."""
-    info = _stat(target, relative)  # _inside has refused symlinks that lead out
-    if info is None:
-        return None
-    if stat.S_ISDIR(info.st_mode):
-        raise ScaffoldError(
-            f"{target}: a folder is where the blueprint renders the file {relative}. "
-            "Move the folder or choose another --out."
-        )
-    _refuse_special(target, relative, info.st_mode)
-    real = target.resolve() if target.is_symlink() else target
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
-    try:
-        descriptor = os.open(real, flags)
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        raise ScaffoldError(f"{target}: cannot be read: {exc.strerror}.") from exc
-    with os.fdopen(descriptor, "rb") as handle:
-        _refuse_special(target, relative, os.fstat(handle.fileno()).st_mode)
-        try:
-            return handle.read()
-        except OSError as exc:
-            raise ScaffoldError(f"{target}: cannot be read: {exc.strerror}.") from exc
-
-
-def _stat(target: Path, relative: PurePosixPath, *, follow: bool = True) -> os.stat_result | None:
-    """``target``'s status (its own, a symlink's, when not ``follow``), or None: nothing."""
-    try:
-        return target.stat() if follow else target.lstat()
-    except FileNotFoundError:
-        return None
-    except NotADirectoryError as exc:
-        raise ScaffoldError(
-            f"{target}: a file stands where the blueprint needs a folder for {relative}."
-        ) from exc
-    except OSError as exc:
-        raise ScaffoldError(f"{target}: cannot be read: {exc.strerror}.") from exc
-
-
-def _refuse_special(target: Path, relative: PurePosixPath, mode: int) -> None:
-    if stat.S_ISREG(mode):
-        return
-    kind = _SPECIAL.get(stat.S_IFMT(mode), "not a regular file")
-    raise ScaffoldError(
-        f"{target}: {kind} is where the blueprint renders the file {relative}; "
-        "scaffolder neither reads nor replaces one. Remove it or choose another --out."
-    )
 
 
 def _is_binary(content: bytes | None) -> bool:

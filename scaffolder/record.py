@@ -61,11 +61,7 @@ def record_file(
                         "index": item.index,
                         "number": item.number,
                         "name": item.name,
-                        "values": {
-                            name: value
-                            for name, value in item.values.items()
-                            if blueprint.source is None or name not in blueprint.source.secrets
-                        },
+                        "values": _kept(item.values, blueprint),
                         "files": list(files.get(item.index, ())),
                     }
                     for item in items
@@ -105,6 +101,13 @@ def _laid_out(value: Any, depth: int, newline: str) -> str:
         for key in sorted(value)
     ]
     return "{" + inner + ("," + inner).join(lines) + newline + "}"
+
+
+def _kept(values: Mapping[str, Any], blueprint: Blueprint) -> dict[str, Any]:
+    """An item's values as the record keeps them: without its template's secrets."""
+    if blueprint.source is None or not blueprint.source.secrets:
+        return dict(values)
+    return {name: value for name, value in values.items() if name not in blueprint.source.secrets}
 
 
 def _reference(blueprint: Blueprint) -> str:

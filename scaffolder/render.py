@@ -7,6 +7,7 @@ writes to, the destination. Every template runs in Jinja's sandbox with
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import fnmatch
 import itertools
@@ -20,10 +21,11 @@ from typing import Any
 
 import jinja2
 
-from scaffolder.blueprint import MANIFEST, Blueprint
+from scaffolder.blueprint import MANIFEST, Blueprint, not_utf8
 from scaffolder.changes import Change, Patch, RenderedFile
 from scaffolder.errors import (
     BlueprintError,
+    ConfinementError,
     TemplateError,
 )
 from scaffolder.inject import Injection
@@ -41,6 +43,7 @@ from scaffolder.variables import Item
 
 TEMPLATE_SUFFIX = ".jinja"
 _BLOCK = 64  # pieces of a template's output joined between two checks of the limits
+_SEPARATOR = "\x00"  # between names rendered as one template (never in a file name)
 _WHOLE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expr>(?:(?!\{\{|\}\}).)*)\}\}\s*$", re.DOTALL)
 
 
@@ -56,11 +59,13 @@ class Renderer:
         dest: str | None = None,
     ) -> None:
         self.blueprint = blueprint
-        self.env = make_environment(jinja2.FileSystemLoader(str(blueprint.template_dir)))
+        template_dir = blueprint.template_dir
+        self.env = make_environment(jinja2.FileSystemLoader(str(template_dir)))
+        self._manifest = str(blueprint.root / MANIFEST)  # names in messages, made once
         self._sources = (
             []  # another tool renders its templates
             if blueprint.source is not None
-            else [(p, _mode(blueprint.template_dir / p)) for p in blueprint.template_files()]
+            else [_Source.of(p, template_dir) for p in blueprint.template_files()]
         )
         # what a template's own tool may see of the destination, and may run
         self.folder_name, self.trust = folder_name or "project", trust
@@ -76,7 +81,7 @@ class Renderer:
         """The item's values plus the blueprint's computed values."""
         context = dict(item.values)
         for name, evaluate in self._computed():
-            where = f"{self.blueprint.root / MANIFEST}: computed.{name}"
+            where = f"{self._manifest}: computed.{name}"
             self._current = where
             try:
                 value = evaluate(context)
@@ -108,7 +113,7 @@ class Renderer:
 
     def render(self, item: Item) -> list[Change]:
         """The files one item renders to (and its patches), within the render deadline."""
-        self._current = str(self.blueprint.root / MANIFEST)
+        self._current = self._manifest
         try:
             with deadline(self.timeout) as stop_at:
                 self._stop_at = stop_at
@@ -137,13 +142,15 @@ class Renderer:
         if self.blueprint.source is not None:
             return [*self._render_by_source(item, folder_name or self.folder_name)]
         context = self.context(item)
-        where = f"{self.blueprint.root / MANIFEST}: skip_if_exists"
-        kept = [self._render_text(p, context, where) for p in self.blueprint.skip_if_exists]
+        kept = [
+            self._render_text(p, context, f"{self._manifest}: skip_if_exists")
+            for p in self.blueprint.skip_if_exists
+        ]
         files: dict[PurePosixPath, RenderedFile] = {}
-        for source, mode in self._sources:
-            template_path = PurePosixPath(source.as_posix())
-            self._current = str(self.blueprint.template_dir / source)
-            target = self._target(template_path, context)
+        for source in self._sources:
+            template_path = source.template
+            self._current = source.where
+            target = self._target(source, context)
             if target is None:
                 continue
             if target in files:
@@ -152,14 +159,14 @@ class Renderer:
                     f"{template_path} both render to {target} for item {item.index}. "
                     "Make their names differ."
                 )
-            if template_path.name.endswith(TEMPLATE_SUFFIX):
-                text = self._render_file(template_path.as_posix(), context)
-                content = self._encode(text, self.blueprint.template_dir / source, item)
+            if source.rendered:
+                text = self._render_file(source.name, context)
+                content = self._encode(text, source.where, item)
             else:
-                content = self._copy(source)
-            keep = any(fnmatch.fnmatchcase(target.as_posix(), pattern) for pattern in kept)
+                content = self._copy(source.path)
+            keep = bool(kept) and any(fnmatch.fnmatchcase(str(target), p) for p in kept)
             files[target] = RenderedFile(
-                target, content, mode, template_path, (item.index,), keep_existing=keep
+                target, content, source.mode, template_path, (item.index,), keep_existing=keep
             )
         patches = (self._patch(injection, item, context) for injection in self.blueprint.injections)
         return [*files.values(), *(patch for patch in patches if patch is not None)]
@@ -204,24 +211,34 @@ class Renderer:
             for path, staged_file in sorted(staged.files.items())
         ]
 
-    def _target(
-        self, template_path: PurePosixPath, context: dict[str, Any]
-    ) -> PurePosixPath | None:
-        parts = list(template_path.parts)
-        if parts[-1].endswith(TEMPLATE_SUFFIX):
-            parts[-1] = parts[-1][: -len(TEMPLATE_SUFFIX)]
+    def _target(self, source: _Source, context: dict[str, Any]) -> PurePosixPath | None:
+        if source.target is not None:
+            return source.target  # no part of its name is a template
+        joined = self._render_joined(source, context)
+        if joined is not None:
+            return confine("/".join(joined), source.template) if all(joined) else None
         rendered = []
-        for part in parts:
-            text = self._render_name(part, context, template_path).strip()
+        for part in source.parts:
+            text = self._render_name(part, context, source.template).strip()
             if not text:
                 return None  # a name that renders empty: a conditional file or folder
             rendered.append(text)
-        return confine("/".join(rendered), template_path)
+        return confine("/".join(rendered), source.template)
+
+    def _render_joined(self, source: _Source, context: dict[str, Any]) -> list[str] | None:
+        """Every name of ``source``'s target rendered at once (one template, not one per
+        name), or None when that cannot stand for rendering them one by one: an error (the
+        name that causes it is found name by name) or a value holding the separator."""
+        try:
+            names = self._render_text(source.joined, context, "").split(_SEPARATOR)
+        except TemplateError:
+            return None
+        return [n.strip() for n in names] if len(names) == len(source.parts) else None
 
     def _render_name(self, part: str, context: dict[str, Any], source: PurePosixPath) -> str:
         if "{" not in part:
             return part
-        where = f"{self.blueprint.template_dir / source}: the file name {part!r} cannot be rendered"
+        where = f"{self.blueprint.template_dir}/{source}: the file name {part!r} cannot be rendered"
         return self._render_text(part, context, where)
 
     def _render_text(self, text: str, context: dict[str, Any], where: str) -> str:
@@ -287,17 +304,60 @@ class Renderer:
         return "".join(blocks)
 
     def _render_file(self, name: str, context: dict[str, Any]) -> str:
-        path = self.blueprint.template_dir / name
         try:
             return self._generate(self.env.get_template(name), context)
         except jinja2.TemplateSyntaxError as exc:
+            path = self.blueprint.template_dir / name
             raise TemplateError(
                 f"{path}:{exc.lineno}: template syntax error: {exc.message}."
             ) from exc
         except Exception as exc:  # any error raised while the template runs
+            path = self.blueprint.template_dir / name
             line = _template_line(exc, path)
             where = f"{path}:{line}" if line else str(path)
             raise TemplateError(f"{where}: {_cause(exc)}") from exc
+
+
+@dataclasses.dataclass(frozen=True)
+class _Source:
+    """A file of ``template/``, with what every item's render of it needs worked out once."""
+
+    path: Path  # relative to the template folder
+    template: PurePosixPath
+    name: str  # as the Jinja loader knows it
+    where: str  # the whole path, for messages
+    mode: int
+    rendered: bool  # a ``.jinja`` file (else copied as it is)
+    parts: tuple[str, ...]  # its target's names, the suffix gone, each maybe a template
+    target: PurePosixPath | None  # the target itself when no name is a template
+
+    @property
+    def joined(self) -> str:
+        """All its names as one template."""
+        return _SEPARATOR.join(self.parts)
+
+    @classmethod
+    def of(cls, path: Path, template_dir: Path) -> _Source:
+        template = PurePosixPath(path.as_posix())
+        parts = list(template.parts)
+        rendered = parts[-1].endswith(TEMPLATE_SUFFIX)
+        if rendered:
+            parts[-1] = parts[-1][: -len(TEMPLATE_SUFFIX)]
+        target = None
+        if all("{" not in part and part.strip() for part in parts):
+            with contextlib.suppress(ConfinementError):  # raised as each item renders
+                target = confine("/".join(p.strip() for p in parts), template)
+        where = str(template_dir / path)
+        return cls(
+            path,
+            template,
+            template.as_posix(),
+            where,
+            _mode(template_dir / path),
+            rendered,
+            tuple(parts),
+            target,
+        )
 
 
 def _mode(path: Path) -> int:
@@ -320,6 +380,8 @@ def _cause(exc: BaseException) -> str:
         return f"{exc}. Make the template ask for less."
     if isinstance(exc, RecursionError):
         return "it recurses too deeply (a macro that calls itself without end?)."
+    if isinstance(exc, UnicodeDecodeError):  # the loader reads a template as UTF-8
+        return not_utf8(exc)
     try:
         text = f"{type(exc).__name__}: {exc}"
     except Exception:  # an exception whose text cannot be made, e.g. a huge integer

@@ -257,4 +257,8 @@ def error_json(error: ScaffoldError) -> dict[str, Any]:
             }
             for p in error.problems
         ]
+    from scaffolder.render_errors import RenderError  # only when a run stopped on an error
+
+    if isinstance(error, RenderError):  # each item that failed to render
+        data["error"]["failures"] = [failure.to_json() for failure in error.failures]
     return data

@@ -68,7 +68,8 @@ def run_update(
     updater = CopierUpdater(vcs_ref=vcs_ref, conflict=conflict, trust=options.trust)
     with _exclusive_all([root, *sorted(folders)], options, fs) as recovery, updater:
         sources = update_sources(folders, answers_file)
-        natives = load_updates(root, sources.native, len(sources.copier) + 1, vcs_ref)
+        first = len(sources.copier) + 1
+        natives = load_updates(root, sources.native, first, vcs_ref, sources.histories)
         updates, runs = [], []
         for index, (folder, answers) in enumerate(sources.copier, start=1):
             phase_started = time.perf_counter()

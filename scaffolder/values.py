@@ -22,7 +22,7 @@ from jsonschema import Draft202012Validator
 
 from scaffolder.blueprint import Blueprint
 from scaffolder.errors import ScaffoldError, UsageError, shorten
-from scaffolder.yamlsource import MAX_DEPTH, MAX_INT_DIGITS, check_integer, depth_of, load_yaml
+from scaffolder.yamlsource import MAX_DEPTH, check_integer, depth_of, json_int, load_yaml
 
 _TRUE = {"true", "yes", "y", "on", "1"}
 _FALSE = {"false", "no", "n", "off", "0"}
@@ -47,6 +47,8 @@ class Question:
 
     def problem(self, value: Any) -> str | None:
         """Why ``value`` is not a valid answer, or None."""
+        if isinstance(value, str) and (not_json := json_problem(self.schema, value)):
+            return not_json
         try:
             error = next(Draft202012Validator(dict(self.schema)).iter_errors(value), None)
         except (referencing.exceptions.Unresolvable, RecursionError):
@@ -116,7 +118,7 @@ def coerce(prop: Mapping[str, Any], raw: str) -> Any:
                 return False
         elif kind in ("array", "object"):
             try:
-                parsed = json.loads(raw, parse_int=_json_int)
+                parsed = json.loads(raw, parse_int=json_int)
             except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
                 if raw.count("[") + raw.count("{") > MAX_DEPTH:
                     raise _too_deep(raw) from None
@@ -129,13 +131,6 @@ def coerce(prop: Mapping[str, Any], raw: str) -> Any:
         elif kind == "string":
             return raw
     return raw
-
-
-def _json_int(text: str) -> int:
-    digits = len(text.lstrip("-"))
-    if digits > MAX_INT_DIGITS:
-        raise ValueError(f"an integer of {digits} digits")
-    return int(text)
 
 
 def _too_deep(raw: str) -> ScaffoldError:
@@ -155,11 +150,40 @@ def parse_assignments(blueprint: Blueprint, assignments: Iterable[str]) -> dict[
             raise UsageError(
                 f"--set {assignment!r}: expected NAME=VALUE, e.g. --set resource=users."
             )
+        prop = blueprint.properties.get(name, {})
         try:
-            values[name] = coerce(blueprint.properties.get(name, {}), raw)
+            values[name] = coerce(prop, raw)
         except ScaffoldError as exc:
             raise ScaffoldError(f"--set {name}: {exc.message}") from exc
+        if values[name] is raw and (not_json := json_problem(prop, raw)):
+            raise ScaffoldError(f"--set {name}: {not_json}")
     return values
+
+
+def json_problem(prop: Mapping[str, Any], raw: str) -> str | None:
+    """Why ``raw``, a value for a list or a mapping, is not valid JSON; None when it parses,
+    or is not meant as JSON: the variable also takes text, or takes another type and ``raw``
+    does not start like a list or a mapping (``[``, ``{``)."""
+    types = set(_types(prop))
+    if not types & {"array", "object"} or "string" in types:
+        return None
+    if not raw.lstrip().startswith(("[", "{")) and not types <= {"array", "object", "null"}:
+        return None
+    try:
+        json.loads(raw, parse_int=json_int)
+    except json.JSONDecodeError as exc:
+        example = '[{"name": "title"}]' if "array" in types else '{"name": "title"}'
+        line = raw.split("\n")[exc.lineno - 1]  # JSON counts lines as "\n" does
+        start = max(0, exc.colno - 40)
+        where = f"line {exc.lineno}, column {exc.colno}" if "\n" in raw else f"column {exc.colno}"
+        return (
+            f"not valid JSON at {where}: {exc.msg}.\n  {line[start : exc.colno + 40]}\n"
+            f"  {' ' * (exc.colno - 1 - start)}^\nGive a list or a mapping as JSON, in single "
+            f"quotes for the shell, e.g. '{example}'."
+        )
+    except (ValueError, RecursionError):  # past a limit: coerce says which
+        return None
+    return None
 
 
 def read_data_file(path: Path) -> dict[str, Any]:

@@ -120,15 +120,16 @@ def _validator(blueprint: Blueprint) -> Validator:
 @contextlib.contextmanager
 def _schema_errors(blueprint: Blueprint) -> Iterator[None]:
     """A variable schema that cannot be applied is the blueprint's error, not a crash."""
-    where = blueprint.root / MANIFEST
     try:
         yield
     except referencing.exceptions.Unresolvable as exc:
+        where = blueprint.root / MANIFEST
         raise BlueprintError(
             f"{where}: variables: a $ref cannot be resolved ({exc}). Define what it "
             "points to, e.g. under variables.$defs, or fix the pointer."
         ) from exc
     except RecursionError as exc:
+        where = blueprint.root / MANIFEST
         raise BlueprintError(
             f"{where}: variables: validating an item recursed without end (a $ref that "
             "refers back to itself?), or the item is nested too deeply. Fix the schema."
@@ -232,7 +233,7 @@ def check_raw_item(
     if isinstance(values, Mapping):
         if raw.textual:
             values = {k: coerce(blueprint.properties.get(k, {}), v) for k, v in values.items()}
-        values = {**copy.deepcopy(dict(raw.defaults)), **values}
+        values = {**copy.deepcopy(dict(raw.defaults)), **values} if raw.defaults else {**values}
     return check_item(
         blueprint,
         values,

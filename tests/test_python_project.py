@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+import scaffolder
+
 SCAFFOLD = Path(sys.executable).parent / "scaffold"
 BIN = "Scripts" if os.name == "nt" else "bin"
 
@@ -97,6 +99,9 @@ def test_new_project_passes_its_checks_installs_and_tests_in_a_fresh_venv(
         ).stdout.strip()
     )  # fmt: skip
     here = [*site.getsitepackages(), sysconfig.get_paths()["purelib"]]
+    # scaffolder itself, as this environment sees it: its pytest plugin's entry point is in
+    # those site-packages, and an editable install's own .pth is not read through another
+    here.append(str(Path(scaffolder.__file__).resolve().parent.parent))
     (purelib / "zz_outer_environment.pth").write_text("\n".join(dict.fromkeys(here)) + "\n")
 
     find = "import demo_lib; print(demo_lib.__file__)"

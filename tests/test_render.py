@@ -75,6 +75,34 @@ def test_names_that_render_empty_are_skipped(make_blueprint) -> None:
     ]
 
 
+def test_names_render_as_one_template_yet_as_if_one_by_one(make_blueprint) -> None:
+    """A path's names render in one go; where that could differ from rendering them one by
+    one (an error after a name that renders empty, a value holding the separator), it
+    does not."""
+    blueprint = make_blueprint(
+        {
+            # the folder renders empty: the file is skipped, its erring name never rendered
+            "{% if with_docs %}docs{% endif %}/{{ nope }}.md": "x",
+            "{{ package }}/{{ name }}/{{ name }}.py": "y",
+            "{{ package }}/{{ nope }}.txt": "z",
+        },
+        variables=VARIABLES,
+    )
+    with pytest.raises(TemplateError, match=r"the file name '\{\{ nope \}\}.txt' cannot be"):
+        render(blueprint, {"name": "x"})
+    skipping = make_blueprint(
+        {
+            "{% if with_docs %}docs{% endif %}/{{ nope }}.md": "x",
+            "{{ package }}/ {{ name }} /{{ name }}.py": "y",  # each name stripped
+        },
+        name="skipping",
+        variables=VARIABLES,
+    )
+    assert list(render(skipping, {"name": "mod"})) == ["app/mod/mod.py"]
+    with pytest.raises(ConfinementError, match="forbidden character"):
+        render(skipping, {"name": "a\x00b"})
+
+
 def test_binary_files_and_modes_are_kept(make_blueprint) -> None:
     payload = bytes(range(256))
     blueprint = make_blueprint({"logo.png": payload, "run.sh": "#!/bin/sh\n"}, variables=VARIABLES)

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from scaffolder.blueprint import Blueprint, Check, Origin
+from scaffolder.checks.base import described_together
 from scaffolder.checks.guards import ToolMissingError, UntrustedError, guard_tools, guard_trust
 from scaffolder.checks.interpreter import (
     Found,
@@ -247,7 +248,7 @@ def _target(
     if kind is None:
         raise BlueprintError(f"{where}: unknown check kind. Known: {', '.join(sorted(KINDS))}.")
     items = []
-    described = set()
+    described: list[str] = []  # as each item renders it
     for item in phase.items:
         files = phase.files.get(item.index, ())
         context = contexts[item.index]
@@ -259,16 +260,16 @@ def _target(
             options = kind.options(rendered, where)
         options = kind.prepare(options, phase.blueprint.root, where)
         items.append(ItemTarget(item.index, item.name, options, selected, item.label))
-        described.add(Check(check.kind, rendered).describe())
+        described.append(Check(check.kind, rendered).describe())
     covered = tuple(sorted({f for item in items for f in item.files}))
-    # as rendered when every item renders it alike (and it does not list the files)
-    alike = len(described) == 1 and not _LISTS_FILES.search(str(check.options))
+    # as rendered (items that render it differently, listed), unless it lists the files
+    files_listed = bool(_LISTS_FILES.search(str(check.options)))
     return Target(
         blueprint=phase.blueprint.name,
         blueprint_root=str(phase.blueprint.root),
         phase=phase.name,
         kind=check.kind,
-        description=described.pop() if alike else check.describe(),
+        description=check.describe() if files_listed else described_together(described),
         items=tuple(items),
         files=covered,
         built_in=phase.blueprint.origin is Origin.BUILT_IN,

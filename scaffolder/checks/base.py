@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -117,3 +117,33 @@ def _seconds(value: Any, where: str) -> float:
             f"{where}: timeout must be a number of seconds, above 0; not {value!r}."
         )
     return seconds
+
+
+SHOWN = 3  # what differs between the items' renderings of a check, shown before "and N more"
+
+
+def described_together(descriptions: Sequence[str]) -> str:
+    """A check as each item renders it, in one line: the words all share once, the words
+    that differ listed in item order, ``import app.api.users, app.api.projects, app.api.tasks
+    and 5 more``."""
+    unique = list(dict.fromkeys(descriptions))
+    if len(unique) <= 1:
+        return unique[0] if unique else ""
+    words = [text.split(" ") for text in unique]
+    shortest = min(len(w) for w in words)
+    head = 0
+    while head < shortest and len({w[head] for w in words}) == 1:
+        head += 1
+    tail = 0
+    while tail < shortest - head and len({w[len(w) - 1 - tail] for w in words}) == 1:
+        tail += 1
+    middles = [" ".join(w[head : len(w) - tail]) for w in words]
+    if not all(middles):  # one is another with words added: list them whole
+        head = tail = 0
+        middles = unique
+    separator = "; " if any("," in m or " " in m for m in middles) else ", "
+    shown = separator.join(middles[:SHOWN])
+    if len(middles) > SHOWN:
+        shown += f" and {len(middles) - SHOWN} more"
+    first = words[0]
+    return " ".join([*first[:head], shown, *first[len(first) - tail :]])

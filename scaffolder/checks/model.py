@@ -85,6 +85,25 @@ class PytestCounts:
     def to_json(self) -> dict[str, int]:
         return {**dataclasses.asdict(self), "ran": self.ran}
 
+    def summary(self) -> str:
+        """In a few words: ``24 passed``, ``3 failed of 24``, ``24 collected`` (collected
+        only), then what else there was: ``, 1 error, 2 skipped``."""
+        if self.failed:
+            parts = [f"{self.failed} failed of {self.ran}"]
+        elif self.ran:
+            parts = [f"{self.passed} passed"]
+        else:
+            parts = [f"{self.collected} collected"]
+        for count, word in (
+            (self.errors, "error"),
+            (self.skipped, "skipped"),
+            (self.xfailed, "xfailed"),
+            (self.xpassed, "xpassed"),
+        ):
+            if count:
+                parts.append(f"{count} {word}{'s' if word == 'error' and count != 1 else ''}")
+        return ", ".join(parts)
+
 
 @dataclass(frozen=True)
 class Findings:
@@ -110,6 +129,21 @@ class CheckResult:
     processes: int = 0
     python: Interpreter | None = None  # the Python it ran with; None: inside scaffold, on data
     tests: PytestCounts | None = None  # a pytest check's counts; None: other kinds, not run
+
+    @property
+    def summary(self) -> str:
+        """The result in a few words, for a row of the checks table: ``passed``, ``failed``,
+        ``not run``; a pytest check's counts (``24 passed``, ``3 failed of 24``), with the
+        status first when the counts do not say it (``failed: 8 collected``)."""
+        status = self.status.value.replace("_", " ")
+        if self.tests is None or self.status is CheckStatus.NOT_RUN:
+            return status
+        tests, counts = self.tests, self.tests.summary()
+        if self.status is CheckStatus.FAILED and tests.failed:
+            return counts  # "3 failed of 24"
+        if self.status is CheckStatus.PASSED and tests.ran and not tests.errors:
+            return counts  # "24 passed"
+        return f"{status}: {counts}"  # "passed: 24 collected", "failed: 8 collected"
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,10 @@ class Pytest(Kind):
             "-q",
             "-p",
             "no:cacheprovider",
+            # not scaffold's own fixture (pytest11): generated tests never use it, and an
+            # environment may see its entry point without the package
+            "-p",
+            "no:scaffolder",
             # test ids relative to the destination, even below another project's pytest.ini
             f"--rootdir={Path(destination).resolve()}",
             *(["-rA"] if run_tests else ["--collect-only"]),

@@ -14,7 +14,8 @@ from typing import Annotated, Any
 import typer
 
 from scaffolder import __version__
-from scaffolder.cli import blueprint_commands, project_commands
+from scaffolder.cli import blueprint_commands, extract_command, project_commands
+from scaffolder.cli.completion import blueprint_names
 from scaffolder.cli.console import console, error_console, print_json
 from scaffolder.cli.errors import handled
 from scaffolder.cli.options import (
@@ -41,7 +42,7 @@ app = typer.Typer(
     name="scaffold",
     help="Decide once, render N times, prove the output, never leave a half-written tree.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion, --show-completion
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -84,20 +85,36 @@ def list_command(ctx: typer.Context, json_output: JsonOption = False) -> None:
     if json_output:
         print_json(
             {
-                "blueprints": [blueprint_output.blueprint_json(b) for b in found.blueprints],
+                "blueprints": [
+                    {
+                        **blueprint_output.blueprint_json(b),
+                        "shadows": [
+                            {"origin": hidden.origin.value, "path": hidden.location}
+                            for hidden in found.shadows(b)
+                        ],
+                    }
+                    for b in found.blueprints
+                ],
                 "broken": [error.message for error in found.broken],
+                "warnings": list(found.warnings),
             }
         )
     else:
-        blueprint_output.draw_blueprints(list(found.blueprints), console())
+        blueprint_output.draw_blueprints(list(found.blueprints), console(), found.shadows)
         broken = [error.message for error in found.broken]
         blueprint_output.draw_warnings(broken, error_console())
+        blueprint_output.draw_search_warnings(found.warnings, error_console())
 
 
 @app.command()
 def show(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(metavar="BLUEPRINT", help="Blueprint name or folder.")],
+    name: Annotated[
+        str,
+        typer.Argument(
+            metavar="BLUEPRINT", help="Blueprint name or folder.", autocompletion=blueprint_names
+        ),
+    ],
     vcs_ref: VcsRefOption = None,
     json_output: JsonOption = False,
 ) -> None:
@@ -118,11 +135,21 @@ def new(
     ctx: typer.Context,
     name: Annotated[
         str | None,
-        typer.Argument(metavar="BLUEPRINT", help="Blueprint name or folder.", show_default=False),
+        typer.Argument(
+            metavar="BLUEPRINT",
+            help="Blueprint name or folder.",
+            show_default=False,
+            autocompletion=blueprint_names,
+        ),
     ] = None,
     blueprint: Annotated[
         str | None,
-        typer.Option("--blueprint", "-b", help="Blueprint name or folder (instead of BLUEPRINT)."),
+        typer.Option(
+            "--blueprint",
+            "-b",
+            help="Blueprint name or folder (instead of BLUEPRINT).",
+            autocompletion=blueprint_names,
+        ),
     ] = None,
     assignments: Annotated[
         list[str] | None,
@@ -263,9 +290,29 @@ def check(
     raise typer.Exit(report.exit_code)
 
 
+@app.command("mcp")
+def mcp_command(
+    ctx: typer.Context,
+    root: Annotated[
+        Path,
+        typer.Option(
+            "--root", help="The project folder the server works in; it writes nowhere else."
+        ),
+    ] = Path("."),
+    trust: TrustOption = False,
+) -> None:
+    """Serve the Model Context Protocol over stdio: assistants list, show, preview, run,
+    check and undo (docs/assistants.md). Needs: pip install 'scaffolder[mcp]'."""
+    from scaffolder.mcp import serve
+
+    with handled(verbose=verbose(ctx)):
+        serve(root, trust=trust)
+
+
 app.command()(project_commands.update)
 app.command()(project_commands.undo)
 app.command()(project_commands.history)
+app.command()(extract_command.extract)
 app.add_typer(blueprint_commands.blueprint_app)
 
 

@@ -189,7 +189,7 @@ def draw_checks(report: Report, out: Console, *, verdict: bool = True) -> None:
             escape(check.description),
             *([escape(check.python.label if check.python else "")] if pythons else []),
             str(len(check.files)),
-            f"[{style}]{check.status.value.replace('_', ' ')}[/]",
+            f"[{style}]{escape(check.summary)}[/]",  # a pytest check's: "24 passed"
             f"{check.seconds:.2f}s",
         )
     out.print(table)

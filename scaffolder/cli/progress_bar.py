@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import TYPE_CHECKING
 
-from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from scaffolder.batches import BatchDone
 from scaffolder.progress import Stage, StageProgress
+
+if TYPE_CHECKING:  # the bars' module is imported on a terminal only
+    from rich.console import Console
+    from rich.progress import Progress, TaskID
+
+    from scaffolder.batches import BatchDone
 
 REFRESH = 0.1  # seconds between two redraws at most (a redraw costs a few milliseconds)
 
@@ -36,6 +40,8 @@ class RunProgress:
         self.drawn = 0.0
         self.lock = threading.Lock()  # the checks tell from threads of their own
         if shown and out.is_terminal:
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
             self.bar = Progress(
                 TextColumn("{task.description}"),
                 BarColumn(),
@@ -56,9 +62,12 @@ class RunProgress:
     def update(self, done: BatchDone) -> None:
         """A batch rendered: a line in a pipe (on a terminal, :meth:`stage` draws it)."""
         if self.bar is None and self.shown:
-            self.out.print(
-                f"{escape(done.blueprint)}: batch {done.batch}/{done.batches}, "
-                f"{done.items} items, {done.files} files, {done.seconds:.2f}s"
+            # plain text, written as it is: a batch of 10,000 items prints 1,667 of these
+            phase = f" (phase {done.phase})" if done.phase else ""
+            self.out.file.write(
+                f"{done.blueprint}{phase}: batch {done.batch}/{done.batches}, "
+                f"{_count(done.items, 'item')}, {_count(done.files, 'file')}, "
+                f"{done.seconds:.2f}s\n"
             )
 
     def stage(self, event: StageProgress) -> None:
@@ -83,3 +92,7 @@ class RunProgress:
             if event.done == 0 or event.finished or now - self.drawn >= REFRESH:
                 self.drawn = now
                 self.bar.refresh()
+
+
+def _count(number: int, word: str) -> str:
+    return f"{number:,} {word}{'' if number == 1 else 's'}"

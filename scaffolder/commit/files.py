@@ -78,16 +78,22 @@ class FileSystem:
 
     def __init__(self) -> None:
         self._destination: Path | None = None
+        self._exact_modes = False
+        self._below = ""  # the destination's path as text, with a final "/"
         self._folders: dict[tuple[str, ...], int] = {}
         # files written since the last flush (and not synced since), with their device
         self._unflushed: dict[Path, int] = {}
 
     # -- where operations happen
 
-    def anchor(self, destination: Path) -> None:
-        """Do every later operation below ``destination`` relative to its open folder."""
+    def anchor(self, destination: Path, *, exact_modes: bool = False) -> None:
+        """Do every later operation below ``destination`` relative to its open folder.
+        ``exact_modes``: files are written with exactly the mode asked for (an undo giving
+        a file back), not as the umask lets a new file be."""
         self.close()
+        self._exact_modes = exact_modes
         self._destination = Path(destination)
+        self._below = os.path.join(PurePosixPath(destination), "")  # ends with one "/"
         self._unflushed.clear()
 
     def close(self) -> None:
@@ -118,6 +124,9 @@ class FileSystem:
         or lies outside it (the folders above it that a commit creates)."""
         if self._destination is None:
             return None
+        text, root = os.fspath(path), self._below  # strings: a commit asks for every file
+        if text.startswith(root) and root.startswith("/"):
+            return tuple(p for p in text[len(root) :].split("/") if p not in ("", ".")) or None
         try:
             parts = PurePosixPath(path).relative_to(self._destination).parts
         except ValueError:
@@ -152,6 +161,8 @@ class FileSystem:
         folder, name = self._locate(path)
         fd = os.open(name, _NEW_FILE, mode, dir_fd=folder)
         try:
+            if self._exact_modes:
+                os.fchmod(fd, mode)
             view = memoryview(content)
             while view:
                 view = view[os.write(fd, view) :]

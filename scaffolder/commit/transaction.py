@@ -120,19 +120,24 @@ class Transaction:
 
 
 def write(
-    plan: Plan, fs: FileSystem | None = None, progress: OnProgress | None = None
+    plan: Plan,
+    fs: FileSystem | None = None,
+    progress: OnProgress | None = None,
+    *,
+    exact_modes: bool = False,
 ) -> Transaction:
     """Write every file the plan creates or overwrites, and remove those it deletes,
     keeping the journal open. ``progress`` is told the files written, every
-    :data:`_TELL_EVERY` and the last."""
+    :data:`_TELL_EVERY` and the last. ``exact_modes``: each file gets exactly its mode,
+    whatever the umask (an undo putting files back)."""
     fs = FileSystem() if fs is None else fs
     writes, deletes = plan.writes, plan.deletes
     if not writes and not deletes:
         return Transaction(plan, fs=fs)
     journal = Journal(id=uuid.uuid4().hex[:12], destination=Path(plan.destination))
-    fs.anchor(journal.destination)
+    fs.anchor(journal.destination, exact_modes=exact_modes)
     try:
-        folders = _prepare(journal, writes, deletes, fs)
+        folders = _prepare(journal, writes, deletes, fs, plan.removable)
         _apply(journal, writes, folders, fs, progress)
     except BaseException as exc:
         try:
@@ -192,9 +197,11 @@ def _prepare(
     writes: tuple[PlannedFile, ...],
     deletes: tuple[PlannedFile, ...],
     fs: FileSystem,
+    removable: frozenset[str] | None = None,
 ) -> list[Path]:
     """Write the journal and the backups; return the folders the targets still need (and
-    the empty folders the plan creates)."""
+    the empty folders the plan creates). ``removable``: the folders the commit removes when
+    it leaves them empty (None: any its deletions leave empty)."""
     destination = journal.destination
     for folder in _missing_dirs(destination, [journal.folder]):
         fs.make_dir(folder)
@@ -223,25 +230,30 @@ def _prepare(
             entry.backup = backup
     # The target folders are in the journal before any is made, so that a rollback after a
     # kill removes them too.
-    targets = [destination.joinpath(*p.path.parts) for p in writes]
+    targets = [destination / p.path for p in writes]
     parents = [t if p.file.folder else t.parent for p, t in zip(writes, targets, strict=True)]
     folders = list(_missing_dirs(destination, parents))
     journal.created_dirs.extend(_relative(folder, destination) for folder in folders)
-    journal.removed_dirs = _emptied(journal, fs)
+    journal.removed_dirs = _emptied(journal, fs, removable)
     _reserve(journal, writes, len(folders))
     _save(journal, fs, JournalState.PREPARED)
     return folders
 
 
-def _emptied(journal: Journal, fs: FileSystem) -> list[RemovedDir]:
+def _emptied(
+    journal: Journal, fs: FileSystem, removable: frozenset[str] | None = None
+) -> list[RemovedDir]:
     """The folders the deletions leave empty, innermost first: all they hold is files the
-    commit deletes and such folders, and no file the commit writes goes into them."""
+    commit deletes and such folders, and no file the commit writes goes into them. With
+    ``removable``, only those of its folders (and those of them already empty)."""
     deleted = {entry.path for entry in journal.entries if entry.action == DELETE}
-    if not deleted:  # most runs: no need to look at the parents of every file written
+    if not deleted and not removable:  # most runs: no need to look at every file's parents
         return []
     written = {entry.path for entry in journal.entries if entry.action != DELETE}
     kept = {p.as_posix() for path in written for p in PurePosixPath(path).parents}
     candidates = {p.as_posix() for path in deleted for p in PurePosixPath(path).parents}
+    if removable is not None:
+        candidates = set(removable)
     emptied: set[str] = set()
     removed = []
     for folder in sorted(candidates - kept - {"."}, key=lambda f: (-f.count("/"), f)):
@@ -355,16 +367,17 @@ def _relative(folder: Path, destination: Path) -> str:
 def _missing_dirs(destination: Path, folders: list[Path]) -> Iterator[Path]:
     """The folders to create, outermost first, for ``folders`` to exist (the destination
     included; never above it)."""
-    seen: set[Path] = set()
+    seen: set[Path] = set()  # to be made, or there: the files of one folder look once
     for folder in folders:
         chain = []
         probe = folder
-        while not probe.exists() and probe not in seen:
+        while probe not in seen and not probe.exists():
             chain.append(probe)
             seen.add(probe)
             if probe == destination:
                 break
             probe = probe.parent
+        seen.add(probe)
         yield from reversed(chain)
 
 

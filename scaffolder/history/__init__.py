@@ -14,6 +14,7 @@ run; :func:`base_of` is what the newest run left in a file, the base of a three-
 
 from scaffolder.history.model import FileChange, History, Image, Run, RunItem
 from scaffolder.history.store import (
+    Contents,
     base_of,
     bases,
     read_history,
@@ -22,17 +23,20 @@ from scaffolder.history.store import (
     with_histories,
     with_history,
 )
-from scaffolder.history.undo import Reversal, reversal
+from scaffolder.history.undo import Reversal, UndoPlan, plan_undo, reversal
 
 __all__ = [
+    "Contents",
     "FileChange",
     "History",
     "Image",
     "Reversal",
     "Run",
     "RunItem",
+    "UndoPlan",
     "base_of",
     "bases",
+    "plan_undo",
     "read_history",
     "recorded_phases",
     "reversal",

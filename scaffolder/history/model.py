@@ -4,9 +4,10 @@ An entry (``.scaffold/history/<number>-<id>.json``) holds the run's id, its UTC 
 blueprints and items, the sha256 of the record it wrote, for each file it changed the
 action (the plan's status) and the file before and after (``{"sha256", "mode"}``, or
 ``null`` for no file; a symlink is ``{"link"}``, an empty folder ``{"folder": true}``; a
-file an update merged also keeps what the blueprint rendered, ``rendered``), and where each
-content it names lies in its pack (``<number>-<id>.pack``: the contents, each
-once, one after the other, zlib-compressed as one stream). Reading one checks what a run
+file an update merged also keeps what the blueprint rendered, ``rendered``), the folders it
+made (``folders``, outermost first), and where each content it names lies in its pack
+(``<number>-<id>.pack``: the contents, each once, one after the other, zlib-compressed as
+one stream). Reading one checks what a run
 could have written: every path one a blueprint could write (or the record), every hash a
 sha256 the pack holds, every mode permission bits only.
 """
@@ -31,7 +32,7 @@ MODE_BITS = 0o777  # kept and put back: no set-id or sticky bit comes from an en
 @dataclass(frozen=True)
 class Image:
     """A file as it was: its content's sha256 and its mode; or a symlink's target, or an
-    empty folder (stored and listed, not yet put back by undo)."""
+    empty folder."""
 
     sha256: str | None = None
     mode: int = 0o644
@@ -96,6 +97,9 @@ class Run:
     record: str | None = None  # the sha256 of the record the run wrote (None: no record)
     # where each content lies in the run's pack, uncompressed: sha256 -> (offset, size)
     contents: Mapping[str, tuple[int, int]] = field(default_factory=dict)
+    # the folders the run made, outermost first (None: an entry written before they were
+    # kept); undo removes those it leaves empty, and no other
+    folders: tuple[str, ...] | None = None
 
     @property
     def path(self) -> PurePosixPath:
@@ -137,6 +141,7 @@ class Run:
             "record": self.record,
             "files": [change.to_json() for change in self.files],
             "contents": {digest: list(place) for digest, place in self.contents.items()},
+            **({"folders": list(self.folders)} if self.folders is not None else {}),
         }
 
 
@@ -184,10 +189,23 @@ def run_from_json(data: Any) -> Run:
     if not isinstance(data["contents"], dict):
         raise TypeError("its contents are not a mapping")
     contents = {_digest(d): _place(place) for d, place in data["contents"].items()}
-    run = Run(run_id, number, time, blueprints, items, files, record, contents)
+    folders = _folders(data.get("folders"))
+    run = Run(run_id, number, time, blueprints, items, files, record, contents, folders)
     if not run.digests() <= contents.keys():
         raise ValueError("it names a content its pack does not hold")
     return run
+
+
+def _folders(data: Any) -> tuple[str, ...] | None:
+    if data is None:
+        return None
+    if not isinstance(data, list):
+        raise TypeError("its folders are not a list")
+    own = {HISTORY.as_posix(), HISTORY.parent.as_posix()}
+    for path in data:
+        if not isinstance(path, str) or not (path in own or is_confined(path)):
+            raise ValueError(f"the folder {path!r} is not a destination-relative path")
+    return tuple(data)
 
 
 def _digest(value: Any) -> str:

@@ -63,6 +63,7 @@ def with_history(planned: Plan, items: Sequence[RunItem]) -> Plan:
         files,
         record_digest,
         places,
+        _made_folders(destination, changed),
     )
     text = readable_json(run.to_json(), depth=2)  # a file a line
     pack = zlib.compress(b"".join(contents.values()))
@@ -121,6 +122,29 @@ def _change(destination: Path, planned: PlannedFile, contents: dict[str, bytes])
     return FileChange(planned.path.as_posix(), planned.status.value, before, after, merged)
 
 
+def _made_folders(destination: Path, changed: Sequence[PlannedFile]) -> tuple[str, ...]:
+    """The folders the run makes, outermost first: the empty folders it renders, and those
+    on the way to what it writes (its history's included) that are not there yet."""
+    wanted = {*HISTORY.parents, HISTORY}
+    for planned in changed:
+        if planned.status.writes:
+            wanted.update(planned.path.parents)
+            if planned.file.folder:
+                wanted.add(planned.path)
+    wanted.discard(PurePosixPath("."))
+    with reading(destination) as fs:
+        return tuple(
+            folder.as_posix() for folder in sorted(wanted) if _missing(fs, destination, folder)
+        )
+
+
+def _missing(fs: FileSystem, destination: Path, folder: PurePosixPath) -> bool:
+    try:
+        return fs.kind(destination.joinpath(*folder.parts)) is None
+    except OSError:  # a link on the way (which the plan refuses to write through): there
+        return False
+
+
 def _keep(content: bytes, contents: dict[str, bytes]) -> str:
     digest = hashlib.sha256(content).hexdigest()
     contents.setdefault(digest, content)
@@ -129,7 +153,7 @@ def _keep(content: bytes, contents: dict[str, bytes]) -> str:
 
 def _last_number(destination: Path) -> int:
     """The number of the newest entry (0: none), from the entries' names alone."""
-    with _reading(destination) as fs:
+    with reading(destination) as fs:
         names = _entry_names(destination, fs, strict=False)
     return max((int(match.group(1)) for match in names.values()), default=0)
 
@@ -137,7 +161,7 @@ def _last_number(destination: Path) -> int:
 def read_history(destination: Path) -> tuple[Run, ...]:
     """The runs recorded in ``destination``, oldest first."""
     destination = Path(destination)
-    with _reading(destination) as fs:
+    with reading(destination) as fs:
         names = _entry_names(destination, fs, strict=True)
         runs = [_entry(destination, fs, name) for name in names]
     return tuple(sorted(runs, key=lambda run: (run.number, run.id)))
@@ -148,7 +172,7 @@ def unpack(destination: Path, run: Run) -> Mapping[str, bytes]:
     destination = Path(destination)
     where = destination.joinpath(*run.pack.parts)
     try:
-        with _reading(destination) as fs:
+        with reading(destination) as fs:
             data = zlib.decompress(fs.read(where))
     except FileNotFoundError:
         raise _unreadable(where, "the pack of the run's contents is missing") from None
@@ -164,19 +188,32 @@ def unpack(destination: Path, run: Run) -> Mapping[str, bytes]:
 
 
 class Contents:
-    """The contents that runs' entries name, each run's pack unpacked at most once."""
+    """The runs recorded in a destination (read once) and the contents their entries name,
+    each run's pack unpacked at most once: one object for everything a command reads of a
+    history (an update: the records of the runs, then the bases of the files)."""
 
     def __init__(self, destination: Path) -> None:
         self.destination = Path(destination)
         self._packs: dict[str, Mapping[str, bytes]] = {}
+        self._runs: tuple[Run, ...] | None = None
+
+    def runs(self) -> tuple[Run, ...]:
+        """:func:`read_history`, read the first time only."""
+        if self._runs is None:
+            self._runs = read_history(self.destination)
+        return self._runs
+
+    def pack(self, run: Run) -> Mapping[str, bytes]:
+        """:func:`unpack`, each run's pack the first time only."""
+        if run.id not in self._packs:
+            self._packs[run.id] = unpack(self.destination, run)
+        return self._packs[run.id]
 
     def __call__(self, run: Run, image: Image | None) -> bytes | None:
         """``image``'s content, from ``run``'s pack (None: no file, or a link or folder)."""
         if image is None or image.sha256 is None:
             return None
-        if run.id not in self._packs:
-            self._packs[run.id] = unpack(self.destination, run)
-        return self._packs[run.id][image.sha256]
+        return self.pack(run)[image.sha256]
 
 
 def base_of(destination: Path, path: str | PurePosixPath) -> bytes | None:
@@ -194,19 +231,22 @@ def base_of(destination: Path, path: str | PurePosixPath) -> bytes | None:
     return None
 
 
-def bases(destination: Path, paths: Iterable[str | PurePosixPath]) -> dict[PurePosixPath, Base]:
+def bases(
+    destination: Path, paths: Iterable[str | PurePosixPath], history: Contents | None = None
+) -> dict[PurePosixPath, Base]:
     """The base of a three-way update for each of ``paths`` that a recorded run wrote, read
     with each run's pack unpacked at most once: what the newest run that wrote the file
     left there (what the blueprint rendered, for a file it merged; None: it deleted the
     file). Runs that only injected snippets into a file since are the file's own changes,
-    not its base; a file no run ever wrote but injected into is ``injected`` (the user's)."""
+    not its base; a file no run ever wrote but injected into is ``injected`` (the user's).
+    ``history``: the destination's, as read already (its packs unpacked once)."""
     from scaffolder.update_plan import Base
 
     wanted = {PurePosixPath(path).as_posix() for path in paths}
     found: dict[str, Base] = {}
     injected: dict[str, Base] = {}
-    content = Contents(destination)
-    for run in reversed(read_history(destination)):
+    content = Contents(destination) if history is None else history
+    for run in reversed(content.runs()):
         for change in run.files:
             if change.path not in wanted or change.path in found:
                 continue
@@ -217,16 +257,20 @@ def bases(destination: Path, paths: Iterable[str | PurePosixPath]) -> dict[PureP
     return {PurePosixPath(path): base for path, base in {**injected, **found}.items()}
 
 
-def recorded_phases(destination: Path, run: Run) -> tuple[RecordedPhase, ...]:
-    """The record ``run`` wrote (its blueprints, their items and values, their files)."""
+def recorded_phases(
+    destination: Path, run: Run, history: Contents | None = None
+) -> tuple[RecordedPhase, ...]:
+    """The record ``run`` wrote (its blueprints, their items and values, their files);
+    ``history``: the destination's, as read already (its packs unpacked once)."""
     if run.record is None:
         return ()
     where = str(Path(destination).joinpath(*run.path.parts))
-    return parse_record(unpack(destination, run)[run.record], f"{where} (its record)")
+    contents = history.pack(run) if history is not None else unpack(destination, run)
+    return parse_record(contents[run.record], f"{where} (its record)")
 
 
 @contextlib.contextmanager
-def _reading(destination: Path) -> Iterator[FileSystem]:
+def reading(destination: Path) -> Iterator[FileSystem]:
     """Reads inside ``destination`` that never follow a link (the commit's own)."""
     fs = FileSystem()
     fs.anchor(destination)

@@ -1,0 +1,242 @@
+"""What each tool does: its arguments checked, the library called, the result as JSON data.
+
+Plain functions, no protocol: each takes the server's :class:`Service` and the tool's
+arguments and returns the JSON the CLI's ``--json`` prints for the same command (a run's
+report, ``scaffold show``'s blueprint, ``scaffold list``'s catalog, ``scaffold history``'s
+runs). A problem raises :class:`ToolFailure` carrying the error report, in the report's
+schema: the kind, the message and, for invalid values, every problem.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scaffolder import api
+from scaffolder.errors import ScaffoldError, UsageError
+from scaffolder.mcp.rooted import Root
+from scaffolder.progress import OnProgress
+from scaffolder.report import REPORT_VERSION, Outcome, error_json
+
+Arguments = Mapping[str, Any]
+INLINE = "items (inline)"  # how an error names the items given inline
+
+
+class ToolFailure(Exception):
+    """A tool could not do what it was asked; ``data`` says why (the report schema)."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        super().__init__(data["error"]["message"])
+        self.data = data
+
+    @classmethod
+    def of(cls, error: ScaffoldError) -> ToolFailure:
+        return cls(error_json(error))
+
+
+@dataclass(frozen=True)
+class Result:
+    """A tool's answer: JSON data, and whether it reports a failure (a conflict, a failed
+    check: the report says which)."""
+
+    data: dict[str, Any]
+    failed: bool = False
+
+
+@dataclass(frozen=True)
+class Service:
+    """What every tool works in: the root, and whether blueprint code may run."""
+
+    root: Root
+    trust: bool = False
+    progress: OnProgress | None = None  # told how far a run has got (the client asked)
+
+    def out(self, arguments: Arguments) -> Path:
+        return self.root.inside(arguments.get("out", "."), "out")
+
+
+def argument_problems(arguments: Arguments, schema: Mapping[str, Any]) -> None:
+    """Every way ``arguments`` break the tool's input ``schema``, at once."""
+    from jsonschema import Draft202012Validator
+
+    problems = []
+    for error in sorted(Draft202012Validator(schema).iter_errors(arguments), key=str):
+        field = ".".join(str(part) for part in error.absolute_path)
+        if error.validator == "required":
+            missing = [k for k in error.validator_value if k not in (error.instance or {})]
+            field = ".".join(filter(None, [field, *missing[:1]]))
+        problems.append(
+            {
+                "item": None,
+                "name": None,
+                "field": field,
+                "rule": str(error.validator),
+                "message": error.message,
+                "line": None,
+                "source": None,
+            }
+        )
+    if problems:
+        count = len(problems)
+        message = f"{count} invalid argument{'s' if count != 1 else ''}; nothing was written:"
+        lines = [f"  {p['field'] or '(arguments)'}: {p['message']} [{p['rule']}]" for p in problems]
+        raise ToolFailure(
+            {
+                "version": REPORT_VERSION,
+                "outcome": Outcome.FAILED.value,
+                "error": {
+                    "kind": UsageError.kind,
+                    "message": "\n".join([message, *lines]),
+                    "problems": problems,
+                },
+            }
+        )
+
+
+def list_blueprints(service: Service, arguments: Arguments) -> Result:
+    found = api.catalog(service.root.search)
+    return Result(
+        {
+            "blueprints": [blueprint.to_json() for blueprint in found.blueprints],
+            "broken": [error.message for error in found.broken],
+        }
+    )
+
+
+def show_blueprint(service: Service, arguments: Arguments) -> Result:
+    from scaffolder.catalog import resolve_blueprint
+
+    reference = service.root.blueprint(arguments["blueprint"])
+    return Result(resolve_blueprint(reference, service.root.search).to_json())
+
+
+def new(service: Service, arguments: Arguments) -> Result:
+    report = api.new(
+        service.root.blueprint(arguments["blueprint"]),
+        arguments.get("values") or {},
+        out=service.out(arguments),
+        dry_run=arguments.get("dry_run", False),
+        on_conflict=arguments.get("on_conflict", "fail"),
+        check=arguments.get("check", True),
+        keep_failed=arguments.get("keep_failed", False),
+        trust=service.trust,
+        search=service.root.search,
+        progress=service.progress,
+    )
+    return Result(report.to_json(), report.exit_code != 0)
+
+
+def batch(service: Service, arguments: Arguments) -> Result:
+    with items_file(service.root, arguments) as (path, named):
+        try:
+            report = api.run(
+                path,
+                out=service.out(arguments),
+                dry_run=arguments.get("dry_run", False),
+                on_conflict=arguments.get("on_conflict", "fail"),
+                batch_size=arguments.get("batch_size"),
+                check=arguments.get("check", True),
+                keep_failed=arguments.get("keep_failed", False),
+                trust=service.trust,
+                search=service.root.search,
+                progress=service.progress,
+            )
+        except ScaffoldError as error:
+            raise ToolFailure(named(error_json(error))) from None
+    return Result(named(report.to_json()), report.exit_code != 0)
+
+
+def preview(service: Service, arguments: Arguments) -> Result:
+    """``new`` or ``batch`` (by the arguments given) as a dry run."""
+    dry = {**arguments, "dry_run": True}
+    if "blueprint" in arguments:
+        if "items" in arguments or "items_file" in arguments:
+            raise UsageError("preview: give a blueprint (and values), or items, not both.")
+        return new(service, dry)
+    if "values" in arguments:
+        raise UsageError("preview: values need a blueprint; give one (or items instead).")
+    return batch(service, dry)
+
+
+def check(service: Service, arguments: Arguments) -> Result:
+    report = api.check(service.out(arguments), trust=service.trust, progress=service.progress)
+    return Result(report.to_json(), report.exit_code != 0)
+
+
+def undo(service: Service, arguments: Arguments) -> Result:
+    report = api.undo(
+        service.out(arguments),
+        arguments.get("run"),
+        force=arguments.get("force", False),
+        dry_run=arguments.get("dry_run", False),
+        progress=service.progress,
+    )
+    return Result(report.to_json(), report.exit_code != 0)
+
+
+def history(service: Service, arguments: Arguments) -> Result:
+    return Result(api.history(service.out(arguments)).to_json())
+
+
+def blueprint_new(blueprint: str) -> Callable[[Service, Arguments], Result]:
+    """``new_<blueprint>``: ``new`` with the blueprint given."""
+
+    def tool(service: Service, arguments: Arguments) -> Result:
+        return new(service, {**arguments, "blueprint": blueprint})
+
+    return tool
+
+
+@contextlib.contextmanager
+def items_file(
+    root: Root, arguments: Arguments
+) -> Iterator[tuple[Path, Callable[[dict[str, Any]], dict[str, Any]]]]:
+    """The items file to run: ``items_file`` inside the root, or ``items`` (inline) written
+    to a temporary file in the root (so that its relative paths are the root's), removed
+    after the run. Yields it and what names it in the report (``items (inline)``)."""
+    given, inline = arguments.get("items_file"), arguments.get("items")
+    if (given is None) == (inline is None):
+        raise UsageError("give the items inline (items) or an items file (items_file), not both.")
+    if given is not None:
+        yield root.inside(given, "items_file"), _same
+        return
+    handle, name = tempfile.mkstemp(prefix=".scaffold-mcp-items-", suffix=".json", dir=root.path)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            json.dump(inline, file)
+        yield Path(name), lambda data: _renamed(data, name, INLINE)
+    finally:
+        Path(name).unlink(missing_ok=True)
+
+
+def _same(data: dict[str, Any]) -> dict[str, Any]:
+    return data
+
+
+def _renamed(data: Any, old: str, new: str) -> Any:
+    """``data`` with ``old`` (the temporary file's path) replaced by ``new`` in its text."""
+    if isinstance(data, str):
+        return data.replace(old, new)
+    if isinstance(data, dict):
+        return {key: _renamed(value, old, new) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_renamed(value, old, new) for value in data]
+    return data
+
+
+TOOLS: dict[str, Callable[[Service, Arguments], Result]] = {
+    "list_blueprints": list_blueprints,
+    "show_blueprint": show_blueprint,
+    "preview": preview,
+    "new": new,
+    "batch": batch,
+    "check": check,
+    "undo": undo,
+    "history": history,
+}
