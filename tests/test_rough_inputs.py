@@ -308,6 +308,26 @@ def test_list_json_has_the_warning_in_its_warnings(tmp_path: Path) -> None:
     assert real(tmp_path, "list", "--json").stdout.count('"warnings": []') == 1
 
 
+def test_new_batch_and_show_warn_of_a_missing_folder_and_still_work(tmp_path: Path) -> None:
+    missing = tmp_path / "moved-away"
+    build_file_tree(
+        tmp_path, {"items.yaml": "blueprint: crud-endpoint\nitems:\n  - resource: users\n"}
+    )
+    runs = [
+        ("show", "json-schema"),
+        ("show", "json-schema", "--json"),
+        ("new", "crud-endpoint", "--set", "resource=users", "--dry-run", "--out", "out"),
+        ("batch", "items.yaml", "--dry-run", "--json", "--out", "out"),
+    ]
+    for args in runs:
+        result = real(tmp_path, *args, scaffold_path=str(missing))
+        assert result.returncode == 0, (args, result.stderr)
+        assert f"warning: SCAFFOLD_PATH names {missing}, which is not a folder" in result.stderr
+        if "--json" in args:
+            json.loads(result.stdout)  # standard output stays the report
+    assert not (tmp_path / "out").exists()
+
+
 def test_an_unknown_name_mentions_the_missing_folder(tmp_path: Path) -> None:
     result = run("new", "mine", "--out", "out", env={"SCAFFOLD_PATH": str(tmp_path / "gone")})
     refused(result, "no blueprint named 'mine'", f"SCAFFOLD_PATH names {tmp_path / 'gone'}")

@@ -122,6 +122,7 @@ def show(
     from scaffolder.catalog import resolve_blueprint
     from scaffolder.cli import blueprint_output
 
+    _warn_about_search_path()
     with handled(json_output=json_output, verbose=verbose(ctx)):
         blueprint = resolve_blueprint(name, vcs_ref=vcs_ref)
     if json_output:
@@ -180,6 +181,7 @@ def new(
     from scaffolder.cli import output
     from scaffolder.values import parse_assignments, questions, read_data_file
 
+    _warn_about_search_path()
     with handled(json_output=json_output, verbose=verbose(ctx)):
         diff_needs_dry_run(diff, dry_run)
         chosen = _one_blueprint(name, blueprint)
@@ -239,6 +241,7 @@ def batch(
     from scaffolder import api
     from scaffolder.cli import output
 
+    _warn_about_search_path()
     with handled(json_output=json_output, verbose=verbose(ctx)):
         diff_needs_dry_run(diff, dry_run)
         with output.RunProgress(console(), shown=not json_output) as progress:
@@ -314,6 +317,18 @@ app.command()(project_commands.undo)
 app.command()(project_commands.history)
 app.command()(extract_command.extract)
 app.add_typer(blueprint_commands.blueprint_app)
+
+
+def _warn_about_search_path() -> None:
+    """A ``SCAFFOLD_PATH`` folder that is not there, said on standard error (``--json``
+    keeps standard output for the report; ``scaffold list --json`` carries it in its own
+    ``warnings``): a blueprint expected from it would not be found."""
+    from rich.markup import escape
+
+    from scaffolder.catalog import SearchPath
+
+    for warning in SearchPath.default().warnings():
+        error_console().print(f"[yellow]warning:[/] {escape(warning)}")
 
 
 def _one_blueprint(name: str | None, option: str | None) -> str:
