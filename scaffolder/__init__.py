@@ -10,7 +10,17 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from scaffolder.api import blueprints, check, new, run, test_blueprint
+    from scaffolder.api import (
+        blueprints,
+        check,
+        history,
+        inline_items,
+        new,
+        run,
+        test_blueprint,
+        undo,
+        update,
+    )
     from scaffolder.blueprint import Blueprint, load_blueprint
     from scaffolder.catalog import SearchPath, resolve_blueprint
     from scaffolder.errors import ScaffoldError, ValidationError
@@ -31,11 +41,15 @@ _SOURCES = {
     "ValidationError": "scaffolder.errors",
     "blueprints": "scaffolder.api",
     "check": "scaffolder.api",
+    "history": "scaffolder.api",
+    "inline_items": "scaffolder.api",
     "load_blueprint": "scaffolder.blueprint",
     "new": "scaffolder.api",
     "resolve_blueprint": "scaffolder.catalog",
     "run": "scaffolder.api",
     "test_blueprint": "scaffolder.api",
+    "undo": "scaffolder.api",
+    "update": "scaffolder.api",
 }
 
 __all__ = [
@@ -49,11 +63,15 @@ __all__ = [
     "ValidationError",
     "blueprints",
     "check",
+    "history",
+    "inline_items",
     "load_blueprint",
     "new",
     "resolve_blueprint",
     "run",
     "test_blueprint",
+    "undo",
+    "update",
 ]
 
 

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from scaffolder.batches import BatchDone
     from scaffolder.commit import Holder
     from scaffolder.history import History
+    from scaffolder.itemsfile import ItemsFile
     from scaffolder.pipeline import Options
     from scaffolder.plan import ConflictPolicy
     from scaffolder.progress import OnProgress
@@ -65,8 +66,23 @@ def new(
     return run_one(blueprint, dict(values or {}), options)
 
 
+def inline_items(
+    data: Mapping[str, Any], folder: str | Path = ".", *, name: str = "items (inline)"
+) -> ItemsFile:
+    """Items given as data (what an items file would hold: ``blueprint`` and ``items``, or
+    ``phases``), checked as a file would be, for :func:`run`. Blueprint folders and
+    ``from:`` files it names are relative to ``folder``; messages call it ``name``.
+
+    >>> report = run(inline_items({"blueprint": "crud-endpoint", "items": [{"resource": "users"}]}))
+    """
+    from scaffolder.itemsfile import read_items
+    from scaffolder.yamlsource import SourceDocument
+
+    return read_items(SourceDocument(data=dict(data), source=name), Path(folder) / name)
+
+
 def run(
-    items_file: str | Path,
+    items_file: str | Path | ItemsFile,
     *,
     out: str | Path = ".",
     dry_run: bool = False,
@@ -84,7 +100,8 @@ def run(
     python: str | Path | None = None,
     progress: OnProgress | None = None,
 ) -> Report:
-    """Render every item of an items file (one blueprint, or a plan of phases).
+    """Render every item of an items file (one blueprint, or a plan of phases): a path,
+    or items given as data (:func:`inline_items`).
 
     ``jobs`` batches render at once (default: the number of cores); the files
     written are the same whatever it is. ``vcs_ref`` wins over the file's ``vcs_ref:``.
@@ -97,7 +114,7 @@ def run(
         raise UsageError(f"--batch-size {batch_size}: give a whole number of at least 1.")
     if jobs is not None and jobs < 1:
         raise UsageError(f"--jobs {jobs}: give a whole number of at least 1.")
-    from scaffolder.itemsfile import load_items_file
+    from scaffolder.itemsfile import ItemsFile, load_items_file
     from scaffolder.pipeline import run_items
 
     options = _run_options(
@@ -105,9 +122,8 @@ def run(
         check=check, keep_failed=keep_failed, trust=trust, wait=wait, on_wait=on_wait,
         python=_python(python), progress=progress,
     )  # fmt: skip
-    return run_items(
-        load_items_file(items_file), options, search=search, on_batch=on_batch, vcs_ref=vcs_ref
-    )
+    items = items_file if isinstance(items_file, ItemsFile) else load_items_file(items_file)
+    return run_items(items, options, search=search, on_batch=on_batch, vcs_ref=vcs_ref)
 
 
 def check(

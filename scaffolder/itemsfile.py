@@ -84,11 +84,18 @@ def load_items_file(path: Path | str) -> ItemsFile:
             "blueprint too). Take the items from it in an items file, e.g.:\n"
             f"  blueprint: crud-endpoint\n  items: {{from: {path.name}}}"
         )
-    document = load_yaml(path)
+    return read_items(load_yaml(path), path)
+
+
+def read_items(document: SourceDocument, path: Path) -> ItemsFile:
+    """Check an items file already read (``document``; or items given as data, which a
+    ``document`` without lines holds). ``path`` is where it stands: the blueprint folders
+    and the ``from:`` files it names are relative to its folder. Messages name
+    ``document.source``."""
     if document.data is None:
         raise ScaffoldError(
-            f"{path}: empty (or only comments). An items file names a blueprint and lists "
-            f"its items, e.g.:\n{EXAMPLE}"
+            f"{document.source}: empty (or only comments). An items file names a blueprint "
+            f"and lists its items, e.g.:\n{EXAMPLE}"
         )
     _check_shape(document)
     data: dict[str, Any] = document.data
@@ -101,14 +108,15 @@ def load_items_file(path: Path | str) -> ItemsFile:
         duplicates = sorted({n for n in names if n is not None and names.count(n) > 1})
         if duplicates:
             raise ScaffoldError(
-                f"{path}: phase names must differ; repeated: {', '.join(duplicates)}."
+                f"{document.source}: phase names must differ; repeated: {', '.join(duplicates)}."
             )
     else:
         phases = (_phase(path, document, data, (), None, {}),)
     if not any(phase.items for phase in phases):
         raise ScaffoldError(
-            f"{path}:{document.line_of(_first_items(data)) or 1}: no items, so nothing to "
-            f"render. List at least one item (a mapping of the blueprint's variables), e.g.:\n"
+            f"{document.source}:{document.line_of(_first_items(data)) or 1}: no items, so "
+            "nothing to render. List at least one item (a mapping of the blueprint's "
+            f"variables), e.g.:\n"
             f"{EXAMPLE}\n`scaffold show BLUEPRINT` lists the variables."
         )
     return ItemsFile(path=path, phases=phases)
@@ -131,7 +139,8 @@ def _phase(
     batch_size = data.get("batch_size", plan.get("batch_size", DEFAULT_BATCH_SIZE))
     listed = data["items"]
     if isinstance(listed, Mapping):
-        items = _items_from(path.parent / listed["from"], defaults, f"{path}: items.from")
+        where = f"{document.source}: items.from"
+        items = _items_from(path.parent / listed["from"], defaults, where)
     else:
         items = tuple(
             RawItem(value, number, document, (*location, "items", number - 1), defaults=defaults)

@@ -22,6 +22,32 @@ def blueprint(make_blueprint):
     )
 
 
+def test_items_given_as_data_run_as_an_items_file_would(make_blueprint, tmp_path: Path) -> None:
+    """``inline_items``: what an items file would hold, its folders relative to ``folder``,
+    named in messages as asked; nothing is written to read it."""
+    make_blueprint({"{{ name }}.txt.jinja": "{{ name }}\n"}, where=tmp_path / "project")
+    project = tmp_path / "project"
+    before = snapshot(project)
+    items = scaffolder.inline_items(
+        {"blueprint": "./demo", "items": [{"name": "alpha"}, {"name": "beta"}]}, project
+    )
+    assert snapshot(project) == before
+    report = scaffolder.run(items, out=tmp_path / "out")
+    assert report.exit_code == 0, report.to_json()
+    assert (tmp_path / "out/alpha.txt").read_text() == "alpha\n"
+    with pytest.raises(ValidationError) as refused:
+        scaffolder.run(
+            scaffolder.inline_items(
+                {"blueprint": "./demo", "items": [{"name": "ok"}, {"name": "Not Valid"}]},
+                project,
+                name="the assistant's items",
+            ),
+            out=tmp_path / "refused",
+        )
+    assert [(p.item, p.source) for p in refused.value.problems] == [(2, "the assistant's items")]
+    assert not (tmp_path / "refused").exists()
+
+
 def test_new_creates_then_is_idempotent(blueprint, tmp_path: Path) -> None:
     out = tmp_path / "out"
     first = scaffolder.new(blueprint, {"name": "demo"}, out=out)

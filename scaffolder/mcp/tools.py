@@ -9,17 +9,14 @@ schema: the kind, the message and, for invalid values, every problem.
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
-import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from scaffolder import api
 from scaffolder.errors import ScaffoldError, UsageError
+from scaffolder.itemsfile import ItemsFile
 from scaffolder.mcp.rooted import Root
 from scaffolder.progress import OnProgress
 from scaffolder.report import REPORT_VERSION, Outcome, error_json
@@ -133,23 +130,19 @@ def new(service: Service, arguments: Arguments) -> Result:
 
 
 def batch(service: Service, arguments: Arguments) -> Result:
-    with items_file(service.root, arguments) as (path, named):
-        try:
-            report = api.run(
-                path,
-                out=service.out(arguments),
-                dry_run=arguments.get("dry_run", False),
-                on_conflict=arguments.get("on_conflict", "fail"),
-                batch_size=arguments.get("batch_size"),
-                check=arguments.get("check", True),
-                keep_failed=arguments.get("keep_failed", False),
-                trust=service.trust,
-                search=service.root.search,
-                progress=service.progress,
-            )
-        except ScaffoldError as error:
-            raise ToolFailure(named(error_json(error))) from None
-    return Result(named(report.to_json()), report.exit_code != 0)
+    report = api.run(
+        items_file(service.root, arguments),
+        out=service.out(arguments),
+        dry_run=arguments.get("dry_run", False),
+        on_conflict=arguments.get("on_conflict", "fail"),
+        batch_size=arguments.get("batch_size"),
+        check=arguments.get("check", True),
+        keep_failed=arguments.get("keep_failed", False),
+        trust=service.trust,
+        search=service.root.search,
+        progress=service.progress,
+    )
+    return Result(report.to_json(), report.exit_code != 0)
 
 
 def preview(service: Service, arguments: Arguments) -> Result:
@@ -193,41 +186,15 @@ def blueprint_new(blueprint: str) -> Callable[[Service, Arguments], Result]:
     return tool
 
 
-@contextlib.contextmanager
-def items_file(
-    root: Root, arguments: Arguments
-) -> Iterator[tuple[Path, Callable[[dict[str, Any]], dict[str, Any]]]]:
-    """The items file to run: ``items_file`` inside the root, or ``items`` (inline) written
-    to a temporary file in the root (so that its relative paths are the root's), removed
-    after the run. Yields it and what names it in the report (``items (inline)``)."""
+def items_file(root: Root, arguments: Arguments) -> Path | ItemsFile:
+    """The items to run: ``items_file``, inside the root, or ``items`` given inline (its
+    relative paths are the root's; errors call it ``items (inline)``)."""
     given, inline = arguments.get("items_file"), arguments.get("items")
     if (given is None) == (inline is None):
         raise UsageError("give the items inline (items) or an items file (items_file), not both.")
-    if given is not None:
-        yield root.inside(given, "items_file"), _same
-        return
-    handle, name = tempfile.mkstemp(prefix=".scaffold-mcp-items-", suffix=".json", dir=root.path)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            json.dump(inline, file)
-        yield Path(name), lambda data: _renamed(data, name, INLINE)
-    finally:
-        Path(name).unlink(missing_ok=True)
-
-
-def _same(data: dict[str, Any]) -> dict[str, Any]:
-    return data
-
-
-def _renamed(data: Any, old: str, new: str) -> Any:
-    """``data`` with ``old`` (the temporary file's path) replaced by ``new`` in its text."""
-    if isinstance(data, str):
-        return data.replace(old, new)
-    if isinstance(data, dict):
-        return {key: _renamed(value, old, new) for key, value in data.items()}
-    if isinstance(data, list):
-        return [_renamed(value, old, new) for value in data]
-    return data
+    if inline is None:
+        return root.inside(arguments["items_file"], "items_file")
+    return api.inline_items(inline, root.path, name=INLINE)
 
 
 TOOLS: dict[str, Callable[[Service, Arguments], Result]] = {
