@@ -126,9 +126,13 @@ def _made_folders(destination: Path, changed: Sequence[PlannedFile]) -> tuple[st
     """The folders the run makes, outermost first: the empty folders it renders, and those
     on the way to what it writes (its history's included) that are not there yet."""
     wanted = {*HISTORY.parents, HISTORY}
+    looked: set[str] = set()  # the folders whose parents are in ``wanted``: once each
     for planned in changed:
         if planned.status.writes:
-            wanted.update(planned.path.parents)
+            folder = str(planned.path).rpartition("/")[0]
+            if folder not in looked:
+                looked.add(folder)
+                wanted.update(planned.path.parents)
             if planned.file.folder:
                 wanted.add(planned.path)
     wanted.discard(PurePosixPath("."))
