@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from scaffolder.blueprint import Blueprint
 from scaffolder.catalog import Catalog, SearchPath, find_blueprints, resolve_blueprint, scan
 from scaffolder.errors import BlueprintError, UsageError
+from scaffolder.paths import OWN_FOLDER
 
 # The stages are imported by the calls that run them: `scaffold list` and `--help` (and an
 # `import scaffolder`) do not load the renderer, the commit and the checks.
@@ -295,6 +296,11 @@ def _run_options(out: str | Path, on_conflict: ConflictPolicy | str, **settings:
     """The options of a run that writes: ``out`` and ``on_conflict`` as callers give them."""
     from scaffolder.pipeline import Options
 
+    if OWN_FOLDER in Path(out).resolve().parts:
+        raise UsageError(
+            f"--out {out}: inside a {OWN_FOLDER} folder, where scaffolder keeps a project's "
+            "journal, run record and history. Give the project's own folder."
+        )
     return Options(out=Path(out), on_conflict=conflict_policy(on_conflict), **settings)
 
 

@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from scaffolder.blueprint import MANIFEST, Blueprint, Origin, is_blueprint_dir
 from scaffolder.errors import BlueprintError, ScaffoldError
@@ -68,6 +69,23 @@ class Catalog:
     def shadows(self, blueprint: Blueprint) -> tuple[Blueprint, ...]:
         """The blueprints of the same name that ``blueprint`` hides, nearest first."""
         return tuple(b for b in self.shadowed if b.name == blueprint.name)
+
+    def to_json(self) -> dict[str, Any]:
+        """What ``scaffold list --json`` prints (``schemas/list.schema.json``)."""
+        return {
+            "blueprints": [
+                {
+                    **blueprint.to_json(),
+                    "shadows": [
+                        {"origin": hidden.origin.value, "path": hidden.location}
+                        for hidden in self.shadows(blueprint)
+                    ],
+                }
+                for blueprint in self.blueprints
+            ],
+            "broken": [error.message for error in self.broken],
+            "warnings": list(self.warnings),
+        }
 
 
 def scan(search: SearchPath | None = None) -> Catalog:

@@ -8,7 +8,7 @@ list. Every item keeps where it came from, so errors can name the line.
 from __future__ import annotations
 
 import csv
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,8 +75,12 @@ class ItemsFile:
 EXAMPLE = "  blueprint: crud-endpoint\n  items:\n    - resource: users"
 
 
-def load_items_file(path: Path | str) -> ItemsFile:
-    """Read and check an items file (YAML, or JSON when it ends in ``.json``)."""
+Confine = Callable[[Path, str], Path]  # a path the file names, checked (and resolved)
+
+
+def load_items_file(path: Path | str, *, inside: Confine | None = None) -> ItemsFile:
+    """Read and check an items file (YAML, or JSON when it ends in ``.json``). ``inside``:
+    see :func:`read_items`."""
     path = Path(path)
     if path.suffix.lower() == ".csv":
         raise ScaffoldError(
@@ -84,14 +88,15 @@ def load_items_file(path: Path | str) -> ItemsFile:
             "blueprint too). Take the items from it in an items file, e.g.:\n"
             f"  blueprint: crud-endpoint\n  items: {{from: {path.name}}}"
         )
-    return read_items(load_yaml(path), path)
+    return read_items(load_yaml(path), path, inside=inside)
 
 
-def read_items(document: SourceDocument, path: Path) -> ItemsFile:
+def read_items(document: SourceDocument, path: Path, *, inside: Confine | None = None) -> ItemsFile:
     """Check an items file already read (``document``; or items given as data, which a
     ``document`` without lines holds). ``path`` is where it stands: the blueprint folders
     and the ``from:`` files it names are relative to its folder. Messages name
-    ``document.source``."""
+    ``document.source``. ``inside`` is given each ``from:`` file before it is read, and
+    raises for one that may not be (the MCP server keeps to its root)."""
     if document.data is None:
         raise ScaffoldError(
             f"{document.source}: empty (or only comments). An items file names a blueprint "
@@ -101,7 +106,7 @@ def read_items(document: SourceDocument, path: Path) -> ItemsFile:
     data: dict[str, Any] = document.data
     if "phases" in data:
         phases = tuple(
-            _phase(path, document, phase, ("phases", index), phase["name"], data)
+            _phase(path, document, phase, ("phases", index), phase["name"], data, inside)
             for index, phase in enumerate(data["phases"])
         )
         names = [phase.name for phase in phases]
@@ -111,7 +116,7 @@ def read_items(document: SourceDocument, path: Path) -> ItemsFile:
                 f"{document.source}: phase names must differ; repeated: {', '.join(duplicates)}."
             )
     else:
-        phases = (_phase(path, document, data, (), None, {}),)
+        phases = (_phase(path, document, data, (), None, {}, inside),)
     if not any(phase.items for phase in phases):
         raise ScaffoldError(
             f"{document.source}:{document.line_of(_first_items(data)) or 1}: no items, so "
@@ -134,13 +139,15 @@ def _phase(
     location: tuple[Hashable, ...],
     name: str | None,
     plan: Mapping[str, Any],
+    inside: Confine | None,
 ) -> Phase:
     defaults = {**(plan.get("defaults") or {}), **(data.get("defaults") or {})}
     batch_size = data.get("batch_size", plan.get("batch_size", DEFAULT_BATCH_SIZE))
     listed = data["items"]
     if isinstance(listed, Mapping):
         where = f"{document.source}: items.from"
-        items = _items_from(path.parent / listed["from"], defaults, where)
+        source = path.parent / listed["from"]
+        items = _items_from(source if inside is None else inside(source, where), defaults, where)
     else:
         items = tuple(
             RawItem(value, number, document, (*location, "items", number - 1), defaults=defaults)
@@ -184,14 +191,22 @@ def _csv_items(source: Path, defaults: Mapping[str, Any]) -> tuple[RawItem, ...]
     try:
         with source.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
+            _check_header(source, reader.fieldnames or [])
             rows: list[tuple[int, dict[str, str]]] = []
             for row in reader:
                 if None in row:
                     raise ScaffoldError(
                         f"{source}:{reader.line_num}: more cells than the header has names."
                     )
-                # an empty cell is a value left out, so that defaults apply
-                rows.append((reader.line_num, {k: v for k, v in row.items() if v != ""}))
+                # an empty cell, or one missing at the end of a short row, is a value left
+                # out, so that defaults apply
+                cells = {k: v for k, v in row.items() if v is not None and v != ""}
+                if "" in cells:
+                    raise ScaffoldError(
+                        f"{source}:{reader.line_num}: a value in a column whose header has "
+                        "no name. Name the column after the variable it holds."
+                    )
+                rows.append((reader.line_num, cells))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise ScaffoldError(f"{source}: cannot be read as CSV: {exc}.") from exc
     lines: dict[tuple[Hashable, ...], int] = {}
@@ -204,6 +219,19 @@ def _csv_items(source: Path, defaults: Mapping[str, Any]) -> tuple[RawItem, ...]
         RawItem(row, number, document, (number - 1,), textual=True, defaults=defaults)
         for number, (_, row) in enumerate(rows, start=1)
     )
+
+
+def _check_header(source: Path, names: Sequence[str]) -> None:
+    """Each named column once: a second ``resource`` column would silently replace the
+    first one's values. (A column without a name may stay if its cells are empty.)"""
+    seen: set[str] = set()
+    for column, name in enumerate(names, start=1):
+        if name and name in seen:
+            raise ScaffoldError(
+                f"{source}:1: the header names {name!r} twice (column {column} again). "
+                "Keep one column per variable."
+            )
+        seen.add(name)
 
 
 def _check_shape(document: SourceDocument) -> None:

@@ -27,7 +27,7 @@ TEMP_NAME_EXTRA = len(".") + len(".scaffold-") + 12 + len(".tmp")
 MAX_NAME_BYTES = 255 - TEMP_NAME_EXTRA
 # control characters (C0, DEL, C1) and lone surrogates: never in a file name
 _DRIVE = re.compile(r"^[A-Za-z]:")
-_OWN_FOLDER = ".scaffold"  # RESERVED, RECORD and HISTORY are all below it
+OWN_FOLDER = ".scaffold"  # RESERVED, RECORD and HISTORY are all below it
 _FORBIDDEN_IN_NAMES = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\\\\]")
 
 
@@ -66,7 +66,7 @@ def confine(path: str, template: PurePosixPath | None = None) -> PurePosixPath:
                 "beside it). Shorten the values that name the file."
             )
     joined = "/".join(parts)
-    if not joined.startswith(_OWN_FOLDER):  # the common case: nowhere near scaffolder's own
+    if not joined.startswith(OWN_FOLDER):  # the common case: nowhere near scaffolder's own
         return PurePosixPath(joined)
     result = PurePosixPath(joined)
     if result == RECORD:

@@ -121,8 +121,9 @@ def run_items(
                     items.append(item)
             size = options.batch_size or phase.batch_size
             phases.append((phase.name, blueprint, items, size, phase.dest))
-        if problems:
-            raise ValidationError(problems, f"Fix them in {items_file.path} and run again.")
+        if problems:  # where they are: the items file, a CSV file it names, items as data
+            where = sorted({p.source for p in problems if p.source}) or [str(items_file.path)]
+            raise ValidationError(problems, f"Fix them in {' and '.join(where)} and run again.")
         try:
             return _render_and_commit(phases, options, recovery, started, fs, on_batch)
         except RenderError as error:  # each failing item's line in the items file

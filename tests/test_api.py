@@ -45,7 +45,17 @@ def test_items_given_as_data_run_as_an_items_file_would(make_blueprint, tmp_path
             out=tmp_path / "refused",
         )
     assert [(p.item, p.source) for p in refused.value.problems] == [(2, "the assistant's items")]
+    assert "Fix them in the assistant's items and run again." in str(refused.value)
     assert not (tmp_path / "refused").exists()
+
+
+def test_a_destination_inside_scaffolders_own_folder_is_refused(blueprint, tmp_path: Path) -> None:
+    scaffolder.new(blueprint, {"name": "demo"}, out=tmp_path / "project")
+    before = snapshot(tmp_path)
+    for out in ("project/.scaffold/history", "project/.scaffold", "elsewhere/.scaffold/x"):
+        with pytest.raises(UsageError, match=r"inside a \.scaffold folder.*project's own folder"):
+            scaffolder.new(blueprint, {"name": "demo"}, out=tmp_path / out)
+    assert snapshot(tmp_path) == before
 
 
 def test_new_creates_then_is_idempotent(blueprint, tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ nothing outside it changed."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import subprocess
 import sys
@@ -340,7 +341,10 @@ def test_without_the_sdk_it_says_how_to_install_it(tmp_path: Path) -> None:
         timeout=60,
     )
     assert done.returncode == 1, done.stderr
-    assert "pip install 'scaffolder[mcp]'" in done.stderr
+    # the command that installs it where scaffold runs (`scaffolder[mcp]` would fetch from
+    # PyPI whatever bears that name, over a checkout's install)
+    assert f"{sys.executable} -m pip install 'mcp>=1.20,<2'" in done.stderr
+    assert "scaffolder[mcp]" not in done.stderr
     assert "Traceback" not in done.stderr
 
 
@@ -360,3 +364,216 @@ def test_each_blueprint_tool_takes_its_examples_and_refuses_what_its_schema_does
         for example in blueprint.examples:
             assert not list(validator.iter_errors({"values": dict(example)})), blueprint.name
         assert list(validator.iter_errors({"values": {"not a variable": 1}})), blueprint.name
+
+
+def test_each_blueprint_tool_shows_its_sample_items_and_says_the_item_once() -> None:
+    from scaffolder import api
+    from scaffolder.mcp import schemas
+
+    for blueprint in api.blueprints():
+        spec = schemas.blueprint_tool(blueprint)
+        assert spec is not None
+        values = spec.input["properties"]["values"]
+        assert values["examples"] == [dict(example) for example in blueprint.examples]
+        assert values["description"].count("The item:") == 1, values["description"]
+
+
+def test_history_is_described_as_it_comes_newest_first(project: Path, tmp_path: Path) -> None:
+    manifest = {"name": "note", "description": "A note.", "variables": SLOW["variables"]}
+    build_file_tree(
+        project / ".scaffold/blueprints/note",
+        {
+            "blueprint.yaml": yaml.safe_dump(manifest),
+            "template/{{ name }}.txt.jinja": "{{ name }}\n",
+        },
+    )
+
+    async def conversation(session: ClientSession) -> None:
+        tools = {tool.name: tool for tool in (await session.list_tools()).tools}
+        description = tools["history"].description or ""
+        assert "newest first" in description and "oldest" not in description
+        for name in ("a", "b"):
+            result = await session.call_tool("new_note", {"values": {"name": name}})
+            assert not result.isError, data(result)
+        runs = data(await session.call_tool("history", {}))["runs"]
+        assert [run["number"] for run in runs] == [2, 1]
+
+    talk(project, conversation)
+
+
+def test_preview_without_anything_to_preview_says_what_it_takes(project: Path) -> None:
+    async def conversation(session: ClientSession) -> None:
+        for tool in ("preview", "batch"):
+            result = await session.call_tool(tool, {})
+            assert result.isError
+            error = data(result)["error"]
+            assert error["kind"] == "usage"
+            assert "not both" not in error["message"], error["message"]
+            assert "items_file" in error["message"]
+        message = data(await session.call_tool("preview", {}))["error"]["message"]
+        assert "blueprint" in message
+
+    talk(project, conversation)
+    assert list(project.iterdir()) == []
+
+
+def test_a_trust_error_tells_the_assistant_how_the_server_gets_trust(project: Path) -> None:
+    slow_blueprint(project)
+
+    async def conversation(session: ClientSession) -> None:
+        result = await session.call_tool("new_slow", {"values": {"name": "x"}})
+        assert result.isError
+        error = data(result)["error"]
+        assert error["kind"] == "trust"
+        assert "scaffold mcp --root DIR --trust" in error["message"]
+        assert "MCP configuration" in error["message"]
+
+    talk(project, conversation)
+    assert not (project / "x.txt").exists()
+
+
+def test_list_blueprints_is_what_scaffold_list_json_prints(project: Path, tmp_path: Path) -> None:
+    """Shadows and broken folders included, as docs/assistants.md promises; it used to leave
+    out `shadows` and `warnings`."""
+    from tests.test_cli_json import errors_of
+
+    manifest = {**SLOW, "name": "crud-endpoint", "checks": []}  # shadows the built-in one
+    build_file_tree(
+        project / ".scaffold/blueprints",
+        {
+            "crud-endpoint/blueprint.yaml": yaml.safe_dump(manifest),
+            "crud-endpoint/template/{{ name }}.txt.jinja": "{{ name }}\n",
+            "broken/blueprint.yaml": "name: [\n",
+        },
+    )
+    listed: dict[str, Any] = {}
+
+    async def conversation(session: ClientSession) -> None:
+        listed.update(data(await session.call_tool("list_blueprints", {})))
+
+    talk(project, conversation)
+    printed = subprocess.run(
+        [str(SCAFFOLD), "list", "--json"],
+        cwd=project,
+        env=environment(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert listed == json.loads(printed.stdout)
+    assert errors_of(listed, "list") == []
+    crud = next(b for b in listed["blueprints"] if b["name"] == "crud-endpoint")
+    assert [hidden["origin"] for hidden in crud["shadows"]] == ["built-in"]
+    assert len(listed["broken"]) == 1
+
+
+def test_an_unknown_argument_is_named_with_the_known_ones(project: Path) -> None:
+    async def conversation(session: ClientSession) -> None:
+        result = await session.call_tool("new", {"blueprint": "env-config", "outt": "x"})
+        assert result.isError
+        (problem,) = data(result)["error"]["problems"]
+        assert problem["field"] == "outt"
+        assert problem["rule"] == "additionalProperties"
+        assert "unknown argument 'outt'" in problem["message"]
+        assert "out" in problem["message"].split("known: ")[1].split(", ")
+
+    talk(project, conversation)
+    assert list(project.iterdir()) == []
+
+
+ENV_ITEM = {"service": "api", "environment": "dev", "database_url": "sqlite:///x.db"}
+
+
+def test_what_items_name_stays_in_the_root_too(project: Path, tmp_path: Path) -> None:
+    """Blueprint folders, `from:` files and git sources named by items (inline or in a
+    file) are held to the root as `blueprint` and `out` are; they used to be read (and a
+    git source cloned) wherever they pointed."""
+    build_file_tree(
+        tmp_path / "elsewhere",
+        {
+            "bp/blueprint.yaml": yaml.safe_dump({**SLOW, "name": "far", "checks": []}),
+            "bp/template/{{ name }}.txt.jinja": "{{ name }}\n",
+            "rows.csv": "resource\nusers\n",
+        },
+    )
+    far = str(tmp_path / "elsewhere/bp")
+    build_file_tree(project, {"far.yaml": yaml.safe_dump({"blueprint": far, "items": [{}]})})
+    before = outside(tmp_path)
+    refused = [
+        {"items": {"blueprint": "../elsewhere/bp", "items": [{"name": "x"}]}},
+        {"items": {"blueprint": far, "items": [{"name": "x"}]}},
+        {"items": {"phases": [{"name": "p", "blueprint": far, "items": [{"name": "x"}]}]}},
+        {"items": {"blueprint": "crud-endpoint", "items": {"from": "../elsewhere/rows.csv"}}},
+        {"items": {"blueprint": "gh:owner/repo", "items": [{"name": "x"}]}},
+        {"items_file": "far.yaml"},
+    ]
+
+    async def conversation(session: ClientSession) -> None:
+        for arguments in refused:
+            for tool in ("batch", "preview"):
+                result = await session.call_tool(tool, {**arguments, "out": "out"})
+                assert result.isError, (tool, arguments, data(result))
+                assert data(result)["error"]["kind"] == "confinement", data(result)
+
+    talk(project, conversation)
+    assert outside(tmp_path) == before
+    assert not (project / "out").exists()
+
+
+def test_the_items_own_code_running_checks_need_trust(project: Path, tmp_path: Path) -> None:
+    """An items file's `checks:` run the caller's code: without --trust, refused even with a
+    built-in blueprint (they used to run: a command check anywhere on the machine)."""
+    marker = tmp_path / "elsewhere/ran"
+    items = {
+        "blueprint": "env-config",
+        "items": [ENV_ITEM],
+        "checks": [{"command": f"touch {marker}"}],
+    }
+
+    async def conversation(session: ClientSession) -> None:
+        result = await session.call_tool("batch", {"items": items, "out": "out"})
+        error = data(result)["error"]
+        assert error["kind"] == "trust", error
+        assert f"command touch {marker}" in error["message"]
+        preview = await session.call_tool("preview", {"items": items, "out": "out"})
+        assert not preview.isError, data(preview)  # a dry run runs no check
+
+    talk(project, conversation)
+    assert not marker.exists() and not (project / "out").exists()
+
+    async def trusted(session: ClientSession) -> None:
+        result = await session.call_tool("batch", {"items": items, "out": "out"})
+        assert not result.isError, data(result)
+
+    talk(project, trusted, "--trust")
+    assert marker.exists()
+
+
+def test_started_by_hand_on_a_terminal_it_says_what_it_is(project: Path) -> None:
+    """`scaffold mcp` typed in a terminal used to wait in silence."""
+    import pty
+    import select
+
+    controller, terminal = pty.openpty()
+    server = subprocess.Popen(
+        [str(SCAFFOLD), "mcp", "--root", str(project)],
+        stdin=terminal,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=environment(),
+    )
+    os.close(terminal)
+    try:
+        assert server.stderr is not None
+        ready, _, _ = select.select([server.stderr], [], [], 30)
+        line = server.stderr.readline().decode() if ready else ""
+        assert "for a coding assistant that starts it" in line, line
+        assert "docs/assistants.md" in line and "Ctrl-D" in line
+        os.write(controller, b"\x04")  # Ctrl-D: the end of input
+        assert server.wait(timeout=30) == 0
+        assert server.stdout is not None and server.stdout.read() == b""
+    finally:
+        server.kill()
+        server.wait()
+        os.close(controller)

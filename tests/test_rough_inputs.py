@@ -277,6 +277,46 @@ def test_a_csv_row_with_too_many_cells_names_its_line(tmp_path: Path) -> None:
     batch_refused(tmp_path, files, "items.yaml", "items.csv:3: more cells than the header")
 
 
+def from_csv(rows: str) -> dict[str, str]:
+    """An items file taking crud-endpoint's items from ``items.csv`` holding ``rows``."""
+    return {"items.yaml": "blueprint: crud-endpoint\nitems: {from: items.csv}\n", "items.csv": rows}
+
+
+@pytest.mark.parametrize(
+    ("rows", "planned"),
+    [
+        # a spreadsheet drops a short row's trailing empty cells: defaults apply, as for empty
+        # cells (it used to crash with a TypeError)
+        (
+            'resource,fields\nusers,"[{""name"": ""title"", ""type"": ""str""}]"\norders\n',
+            "order.py",
+        ),
+        ("resource,\nusers,\n", "user.py"),  # an unnamed column with empty cells is ignored
+    ],
+)
+def test_a_short_csv_row_or_an_empty_unnamed_column_is_values_left_out(
+    tmp_path: Path, rows: str, planned: str
+) -> None:
+    build_file_tree(tmp_path, from_csv(rows))
+    result = run("batch", "items.yaml", "--out", "out", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert f"app/models/{planned}" in result.output
+
+
+@pytest.mark.parametrize(
+    ("rows", "words"),
+    [
+        ('resource,fields\n"Bad\n', ["items.csv:2: item 1", "resource:"]),  # a short row
+        ("resource,package,resource\nusers,app,orders\n", ["items.csv:1:", "'resource' twice"]),
+        ("resource,\nusers,\norders,stray\n", ["items.csv:3:", "no name"]),
+    ],
+)
+def test_a_csv_file_with_a_column_problem_is_refused(
+    tmp_path: Path, rows: str, words: list[str]
+) -> None:
+    batch_refused(tmp_path, from_csv(rows), "items.yaml", *words)
+
+
 def test_a_csv_file_given_as_the_items_file_says_how_to_use_it(tmp_path: Path) -> None:
     batch_refused(
         tmp_path,

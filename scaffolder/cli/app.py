@@ -83,22 +83,7 @@ def list_command(ctx: typer.Context, json_output: JsonOption = False) -> None:
     with handled(json_output=json_output, verbose=verbose(ctx)):
         found = api.catalog()
     if json_output:
-        print_json(
-            {
-                "blueprints": [
-                    {
-                        **blueprint_output.blueprint_json(b),
-                        "shadows": [
-                            {"origin": hidden.origin.value, "path": hidden.location}
-                            for hidden in found.shadows(b)
-                        ],
-                    }
-                    for b in found.blueprints
-                ],
-                "broken": [error.message for error in found.broken],
-                "warnings": list(found.warnings),
-            }
-        )
+        print_json(found.to_json())  # the same as the MCP server's list_blueprints
     else:
         blueprint_output.draw_blueprints(list(found.blueprints), console(), found.shadows)
         broken = [error.message for error in found.broken]
@@ -305,7 +290,7 @@ def mcp_command(
     trust: TrustOption = False,
 ) -> None:
     """Serve the Model Context Protocol over stdio: assistants list, show, preview, run,
-    check and undo (docs/assistants.md). Needs: pip install 'scaffolder[mcp]'."""
+    check and undo (docs/assistants.md). Needs the MCP SDK: pip install '.[mcp]'."""
     from scaffolder.mcp import serve
 
     with handled(verbose=verbose(ctx)):

@@ -2,15 +2,18 @@
 the CLI. Its tools call the library (:mod:`scaffolder.api`) and return what ``--json``
 prints; it never writes outside its root and runs one run at a time.
 
-The SDK is an extra (``pip install 'scaffolder[mcp]'``): imported only when serving.
+The SDK is an extra (``pip install '.[mcp]'`` in a checkout): imported only when serving.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 from scaffolder.errors import ScaffoldError
+
+SDK = "mcp>=1.20,<2"  # pyproject.toml's `mcp` extra: the SDK's 1.x API
 
 
 def serve(root: str | Path = ".", *, trust: bool = False) -> None:
@@ -20,7 +23,8 @@ def serve(root: str | Path = ".", *, trust: bool = False) -> None:
     if importlib.util.find_spec("mcp") is None:
         raise ScaffoldError(
             "scaffold mcp needs the Model Context Protocol SDK, which is not installed. "
-            "Install it with: pip install 'scaffolder[mcp]'"
+            f"Install it where scaffold runs: {sys.executable} -m pip install '{SDK}' "
+            "(or, in a checkout of scaffolder: pip install '.[mcp]')."
         )
     from scaffolder.mcp.rooted import Root
     from scaffolder.mcp.server import serve as serve_stdio

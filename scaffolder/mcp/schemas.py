@@ -209,8 +209,8 @@ def fixed_tools() -> list[ToolSpec]:
         ),
         ToolSpec(
             "history",
-            "The runs recorded in the destination, oldest first: id, time, blueprints, "
-            "items and files; undo reverts them, newest first.",
+            "The runs recorded in the destination, newest first: id, time, blueprints, "
+            "items and files; undo reverts them in that order (run: an id from here).",
             _object(target),
             read_only=True,
         ),
@@ -228,7 +228,10 @@ def blueprint_tool(blueprint: Blueprint) -> ToolSpec | None:
     if ready is None:
         return None
     values, defs = ready
-    values["description"] = "The item: " + str(values.get("description") or VALUES["description"])
+    own = str(values.get("description") or "").strip()
+    values["description"] = f"The item: {own}" if own else str(VALUES["description"])
+    if blueprint.examples and "examples" not in values:  # sample items, as show_blueprint has
+        values["examples"] = [dict(example) for example in blueprint.examples]
     schema = _object({"values": values, **RUN_OPTIONS}, ("values",) if blueprint.required else ())
     schema.update(defs)
     description = (

@@ -39,6 +39,13 @@ INSTRUCTIONS = (
 )
 
 
+HAND_STARTED = (
+    "scaffold mcp: serving the Model Context Protocol on standard input and output, for a "
+    "coding assistant that starts it (docs/assistants.md shows how to register it); it "
+    "does not take typed commands. Ctrl-D (end of input) stops it."
+)
+
+
 class Scaffolder:
     """The server's state: the service the tools work in, and the lock runs take."""
 
@@ -166,6 +173,8 @@ def build(root: Root, trust: bool) -> Server[Any, Any]:
 def serve(root: Root, trust: bool) -> None:
     """Serve over stdio until the client closes standard input."""
     server = build(root, trust)
+    if sys.stdin.isatty():  # someone typed `scaffold mcp`: it waits for an assistant
+        print(HAND_STARTED, file=sys.stderr, flush=True)
     protocol = _own_stdout()
     os.chdir(root.path)  # what a check or a blueprint takes relative to "here": the root
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from scaffolder import api
-from scaffolder.errors import ScaffoldError, UsageError
+from scaffolder.errors import ConfinementError, ScaffoldError, UsageError
 from scaffolder.itemsfile import ItemsFile
 from scaffolder.mcp.rooted import Root
 from scaffolder.progress import OnProgress
@@ -23,6 +23,7 @@ from scaffolder.report import REPORT_VERSION, Outcome, error_json
 
 Arguments = Mapping[str, Any]
 INLINE = "items (inline)"  # how an error names the items given inline
+TRUST = "trust"  # the kind of error a blueprint's code that needs --trust raises
 
 
 class ToolFailure(Exception):
@@ -34,7 +35,15 @@ class ToolFailure(Exception):
 
     @classmethod
     def of(cls, error: ScaffoldError) -> ToolFailure:
-        return cls(error_json(error))
+        data = error_json(error)
+        if error.kind == TRUST:  # "run again with --trust" is the command line's way
+            data["error"]["message"] += (
+                "\nThis MCP server was started without --trust: an assistant cannot give it. "
+                'Ask the user; they add "--trust" to the server\'s arguments in the '
+                "assistant's MCP configuration (`scaffold mcp --root DIR --trust`) and "
+                "restart it."
+            )
+        return cls(data)
 
 
 @dataclass(frozen=True)
@@ -65,16 +74,24 @@ def argument_problems(arguments: Arguments, schema: Mapping[str, Any]) -> None:
     problems = []
     for error in sorted(Draft202012Validator(schema).iter_errors(arguments), key=str):
         field = ".".join(str(part) for part in error.absolute_path)
+        message = error.message
         if error.validator == "required":
             missing = [k for k in error.validator_value if k not in (error.instance or {})]
             field = ".".join(filter(None, [field, *missing[:1]]))
+        elif error.validator == "additionalProperties" and isinstance(error.instance, Mapping):
+            known = sorted(error.schema.get("properties", {}))
+            unknown = [k for k in error.instance if k not in known]
+            field = ".".join(filter(None, [field, *unknown[:1]]))
+            names = ", ".join(repr(name) for name in unknown)
+            what = "argument" if not error.absolute_path else "name"
+            message = f"unknown {what} {names}; known: {', '.join(known) or 'none'}"
         problems.append(
             {
                 "item": None,
                 "name": None,
                 "field": field,
                 "rule": str(error.validator),
-                "message": error.message,
+                "message": message,
                 "line": None,
                 "source": None,
             }
@@ -97,13 +114,7 @@ def argument_problems(arguments: Arguments, schema: Mapping[str, Any]) -> None:
 
 
 def list_blueprints(service: Service, arguments: Arguments) -> Result:
-    found = api.catalog(service.root.search)
-    return Result(
-        {
-            "blueprints": [blueprint.to_json() for blueprint in found.blueprints],
-            "broken": [error.message for error in found.broken],
-        }
-    )
+    return Result(api.catalog(service.root.search).to_json())
 
 
 def show_blueprint(service: Service, arguments: Arguments) -> Result:
@@ -131,7 +142,7 @@ def new(service: Service, arguments: Arguments) -> Result:
 
 def batch(service: Service, arguments: Arguments) -> Result:
     report = api.run(
-        items_file(service.root, arguments),
+        items_file(service, arguments),
         out=service.out(arguments),
         dry_run=arguments.get("dry_run", False),
         on_conflict=arguments.get("on_conflict", "fail"),
@@ -154,6 +165,11 @@ def preview(service: Service, arguments: Arguments) -> Result:
         return new(service, dry)
     if "values" in arguments:
         raise UsageError("preview: values need a blueprint; give one (or items instead).")
+    if "items" not in arguments and "items_file" not in arguments:
+        raise UsageError(
+            "preview: what to preview? Give a blueprint (and its values), or items (inline), "
+            "or an items_file."
+        )
     return batch(service, dry)
 
 
@@ -186,15 +202,57 @@ def blueprint_new(blueprint: str) -> Callable[[Service, Arguments], Result]:
     return tool
 
 
-def items_file(root: Root, arguments: Arguments) -> Path | ItemsFile:
+def items_file(service: Service, arguments: Arguments) -> ItemsFile:
     """The items to run: ``items_file``, inside the root, or ``items`` given inline (its
-    relative paths are the root's; errors call it ``items (inline)``)."""
+    relative paths are the root's; errors call it ``items (inline)``). What either names
+    stays in the root too (blueprint folders, ``from:`` files; no git source), and its own
+    checks that run code need ``--trust``, as a blueprint's do."""
+    from scaffolder.itemsfile import load_items_file, read_items
+    from scaffolder.yamlsource import SourceDocument
+
+    root = service.root
     given, inline = arguments.get("items_file"), arguments.get("items")
-    if (given is None) == (inline is None):
+    if given is None and inline is None:
+        raise UsageError("which items? Give them inline (items) or an items file (items_file).")
+    if given is not None and inline is not None:
         raise UsageError("give the items inline (items) or an items file (items_file), not both.")
+
+    def inside(path: Path, what: str) -> Path:
+        return root.inside(path, what)
+
     if inline is None:
-        return root.inside(arguments["items_file"], "items_file")
-    return api.inline_items(inline, root.path, name=INLINE)
+        loaded = load_items_file(root.inside(arguments["items_file"], "items_file"), inside=inside)
+    else:
+        document = SourceDocument(data=dict(inline), source=INLINE)
+        loaded = read_items(document, root.path / INLINE, inside=inside)
+    for phase in loaded.phases:
+        try:
+            root.blueprint(phase.blueprint)  # a folder inside the root, or a name; not git
+        except ConfinementError as error:
+            raise ConfinementError(f"{phase.cite()}: {error}") from None
+    runs_checks = not arguments.get("dry_run", False) and arguments.get("check", True)
+    if runs_checks and not service.trust:
+        _guard_item_checks(loaded)
+    return loaded
+
+
+def _guard_item_checks(loaded: ItemsFile) -> None:
+    """The items' own ``checks:`` that run code (``command``, ``import``, ``pytest``): the
+    caller's code, so refused without ``--trust`` whatever the blueprint."""
+    from scaffolder.checks.guards import UntrustedError
+    from scaffolder.checks.kinds import KINDS
+
+    gated = [
+        f"  {phase.cite()}: {check.describe()}"
+        for phase in loaded.phases
+        for check in phase.checks
+        if check.kind in KINDS and KINDS[check.kind].runs_code
+    ]
+    if gated:
+        raise UntrustedError(
+            "the items' own checks run code on this machine (import, pytest and command "
+            "checks do):\n" + "\n".join(gated) + "\nNothing was run or written."
+        )
 
 
 TOOLS: dict[str, Callable[[Service, Arguments], Result]] = {
