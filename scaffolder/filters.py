@@ -101,6 +101,8 @@ def _inflect_last_word(value: object, change: Callable[[str], str]) -> str:
     if match is None:
         return text
     word = match.group(1)
+    if len(word) < 3 or match.group(2)[:1].isdigit():
+        return text  # a code, not a noun: ``s3``, ``v1``, ``ec2``, ``us``, ``os``
     changed = change(word.lower())
     if word.isupper() and len(word) > 1:
         changed = changed.upper()

@@ -203,6 +203,23 @@ def test_a_failing_example_is_not_recorded(make_blueprint: MakeBlueprint) -> Non
     assert sorted(p.name for p in (blueprint.root / "golden").iterdir()) == ["example-1"]
 
 
+@pytest.mark.usefixtures("isolated")
+def test_a_missing_tool_is_not_answered_with_an_option_blueprint_test_lacks(
+    make_blueprint: MakeBlueprint,
+) -> None:
+    blueprint = make_blueprint(
+        {"{{ name }}.py.jinja": "import no_such_module_anywhere\n"},
+        checks=[{"import": {"modules": ["{{ name }}"], "requires": ["no_such_module_anywhere"]}}],
+        examples=[{"name": "x"}],
+    )
+    result = run("blueprint", "test", blueprint.root, "--trust")
+    no_traceback(result)
+    assert result.exit_code == 1
+    assert "no_such_module_anywhere: needed by demo" in result.output
+    assert "--no-check" not in result.output  # blueprint test has no such option
+    assert "give --python an environment that has it" in result.output
+
+
 # --- lint ----------------------------------------------------------------------------------
 
 
@@ -303,6 +320,28 @@ def test_lint_finds_file_names_that_render_empty(make_blueprint: MakeBlueprint) 
     assert "the file is named 'p_.py'" in part.message
     assert never.file == "template/{{ never }}/a.txt"
     assert "renders empty for every example" in never.message
+
+
+def test_lint_suggests_the_variable_a_typo_meant_and_still_checks_file_names(
+    make_blueprint: MakeBlueprint,
+) -> None:
+    blueprint = make_blueprint(
+        {"{{ module }}.py.jinja": "AUTHOR = '{{ autor }}'\n"},
+        variables={
+            "type": "object",
+            "properties": {"module": {"type": "string"}, "author": {"type": "string"}},
+        },
+        examples=[{"module": "a", "author": "me"}, {"module": "", "author": "me"}],
+    )
+    report = lint(blueprint)
+    undeclared = report.findings[0]
+    assert undeclared.kind is FindingKind.UNDECLARED_VARIABLE
+    assert "uses 'autor', which is neither a variable nor a computed value (did you mean " in (
+        undeclared.message
+    )
+    # the examples do not render (autor), but their file names do: example 2's is empty
+    empty = [f for f in report.findings if f.kind is FindingKind.EMPTY_NAME]
+    assert [(f.example, f.file) for f in empty] == [(2, "template/{{ module }}.py.jinja")]
 
 
 def test_lint_finds_an_import_check_of_a_module_no_example_renders(

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scaffolder.extract import ExtractError, extract, words
+from scaffolder.extract import ExtractError, Extraction, extract, words
 from scaffolder.sandbox import make_environment
 from tests.conftest import build_file_tree, scaffold
 
@@ -534,3 +534,150 @@ def test_long_examples_of_many_alike_lines_are_aligned_quickly(tmp_path: Path) -
         ("resource", ("users", "orders", "people"))
     ]
     assert [v.line for v in result.kept] == ["    # a line only orders has"] * 3
+
+
+def from_files(tmp_path: Path, files: dict[str, str]) -> tuple[Extraction, Path]:
+    """Extract the blueprint ``bp`` from example files, in the order given."""
+    build_file_tree(tmp_path, files)
+    out = tmp_path / "bp"
+    return extract([tmp_path / name for name in files], name="bp", out=out), out
+
+
+def test_two_independent_words_one_that_only_looks_plural_are_two_variables(
+    tmp_path: Path,
+) -> None:
+    # "postgres" and "redis" end in s but are not plurals; mysql is not plural either
+    config = (
+        "# {plural} on {db}\nservice:\n  name: {plural}\n  database: {db}\n"
+        "  env:\n    {PLURAL}_URL: {db}://db/{plural}\n"
+    )
+    result, out = from_files(tmp_path, {
+        "users_postgres.yaml": config.format(plural="users", PLURAL="USERS", db="postgres"),
+        "orders_mysql.yaml": config.format(plural="orders", PLURAL="ORDERS", db="mysql"),
+    })  # fmt: skip
+    assert result.kept == ()
+    assert [(v.name, v.values) for v in result.variables] == [
+        ("resource", ("users", "orders")),
+        ("database", ("postgres", "mysql")),
+    ]
+    assert result.templates == ("{{ resource }}_{{ database }}.yaml.jinja",)
+    ok(scaffold(tmp_path, "new", out, "-s", "resource=people", "-s", "database=redis", "-o", "o"))
+    assert (tmp_path / "o" / "people_redis.yaml").read_text() == config.format(
+        plural="people", PLURAL="PEOPLE", db="redis"
+    )
+
+
+def test_a_one_word_name_takes_its_case_from_an_example_that_has_more_words(
+    tmp_path: Path,
+) -> None:
+    # `user` alone could be snake, camel or kebab; `orderItem` and `order-item` tell
+    card = (
+        'import type {{ {Pascal} }} from "../types/{camel}";\n\n'
+        "export const {Pascal}Card = ({{ {camel} }}: {{ {camel}: {Pascal} }}) => (\n"
+        '  <div data-testid="{kebab}-card">{{{camel}.name}}</div>\n);\n'
+    )
+    result, out = from_files(tmp_path, {
+        "UserCard.tsx": card.format(Pascal="User", camel="user", kebab="user"),
+        "OrderItemCard.tsx": card.format(Pascal="OrderItem", camel="orderItem", kebab="order-item"),
+    })  # fmt: skip
+    assert result.kept == ()
+    assert [(v.name, v.values) for v in result.variables] == [("name", ("user", "order_item"))]
+    ok(scaffold(tmp_path, "new", out, "-s", "name=invoice_line", "-o", "o"))
+    assert (tmp_path / "o" / "InvoiceLineCard.tsx").read_text() == card.format(
+        Pascal="InvoiceLine", camel="invoiceLine", kebab="invoice-line"
+    )
+
+
+def test_lines_kept_as_one_text_are_named_by_their_first_and_last_line(tmp_path: Path) -> None:
+    build_file_tree(tmp_path, {
+        "a.py": "def add_user(user):\n    x = 'a'\n    return 'a'\n\n\nUSER = 1\n",
+        "b.py": "def add_order(order):\n    y = 'more words'\n    return 'some words'\n\n\nORDER = 1\n",
+    })  # fmt: skip
+    output = ok(scaffold(tmp_path, "extract", "a.py", "b.py", "-n", "x"))
+    assert "kept      a.py:2-3: differs in a way no name explains; kept per example as text_1" in (
+        output
+    )
+
+
+def test_a_value_is_named_after_its_key_without_the_other_variables_words(
+    tmp_path: Path,
+) -> None:
+    dockerfile = "WORKDIR /srv/{name}\nENV {NAME}_PORT={port}\nEXPOSE {port}\n"
+    build_file_tree(tmp_path, {
+        "billing/Dockerfile": dockerfile.format(name="billing", NAME="BILLING", port=8080),
+        "search/Dockerfile": dockerfile.format(name="search", NAME="SEARCH", port=9090),
+    })  # fmt: skip
+    result = extract([tmp_path / "billing", tmp_path / "search"], name="d", out=tmp_path / "bp")
+    assert [(v.name, v.values) for v in result.variables] == [
+        ("name", ("billing", "search")),
+        ("port", (8080, 9090)),  # not billing_port: its key is SEARCH_PORT in the other
+    ]
+
+
+def test_a_date_is_one_value_named_after_its_key(tmp_path: Path) -> None:
+    page = "---\ntitle: Release notes\ndate: {date}\n---\n\nReleased on {date}.\n"
+    result, out = from_files(tmp_path, {
+        "2024-01-15.md": page.format(date="2024-01-15"),
+        "2024-03-02.md": page.format(date="2024-03-02"),
+    })  # fmt: skip
+    assert [(v.name, v.values) for v in result.variables] == [
+        ("date", ("2024-01-15", "2024-03-02"))
+    ]
+    assert result.templates == ("{{ date }}.md.jinja",)
+    ok(scaffold(tmp_path, "new", out, "-s", "date=2025-06-30", "-o", "o"))
+    assert (tmp_path / "o" / "2025-06-30.md").read_text() == page.format(date="2025-06-30")
+
+
+def test_files_pair_by_their_words_when_a_name_of_more_words_changes_their_shape(
+    tmp_path: Path,
+) -> None:
+    for plural in ("users", "line_items"):
+        build_file_tree(tmp_path / plural, {
+            f"cli/export_{plural}.py": f"def export_{plural}() -> str:\n    return '{plural}'\n",
+            f"tests/test_export_{plural}.py": f"from cli.export_{plural} import export_{plural}\n",
+        })  # fmt: skip
+    result = extract([tmp_path / "users", tmp_path / "line_items"], name="e", out=tmp_path / "bp")
+    assert result.kept == ()
+    assert result.templates == (
+        "cli/export_{{ resource }}.py.jinja",
+        "tests/test_export_{{ resource }}.py.jinja",
+    )
+
+
+def test_a_kept_line_of_a_crlf_file_is_shown_without_its_carriage_return(tmp_path: Path) -> None:
+    result, _ = from_files(tmp_path, {
+        "user.py": 'class User:\r\n    x = 1\r\n',
+        "order.py": 'class Order:\r\n    y = "other words"\r\n',
+    })  # fmt: skip
+    assert [(v.where, v.line) for v in result.kept] == [(f"{tmp_path / 'user.py'}:2", "    x = 1")]
+
+
+def test_names_with_digits_and_acronyms_are_words(tmp_path: Path) -> None:
+    assert [w.text for w in words.split("EC2Instance S3Bucket HTTP2Client")] == [
+        "EC2", "Instance", "S3", "Bucket", "HTTP2", "Client",
+    ]  # fmt: skip
+    assert [words.singular(w) for w in ("s3", "k8s", "us", "os", "users")] == [
+        "s3", "k8s", "us", "os", "user",
+    ]  # fmt: skip
+    module = 'class {Pascal}:\n    """An {UPPER} {noun}."""\n\n    client = "{lower}"\n'
+    result, out = from_files(tmp_path, {
+        "s3_bucket.py": module.format(Pascal="S3Bucket", UPPER="S3", noun="bucket", lower="s3"),
+        "ec2_instance.py": module.format(
+            Pascal="Ec2Instance", UPPER="EC2", noun="instance", lower="ec2"
+        ),
+    })  # fmt: skip
+    assert result.kept == ()
+    ok(scaffold(tmp_path, "new", out, "-s", "name=ecr", "-s", "name_2=image", "-o", "o", "--trust"))
+    assert (tmp_path / "o" / "ecr_image.py").read_text() == module.format(
+        Pascal="EcrImage", UPPER="ECR", noun="image", lower="ecr"
+    )
+
+
+def test_numbered_variables_have_no_gaps(tmp_path: Path) -> None:
+    # database is named after its key, but takes no number: the next is name_2, not name_3
+    config = "service: {name}\ndatabase: {db}\nimage: api-{tag}\n"
+    result, _ = from_files(tmp_path, {
+        "billing.yaml": config.format(name="billing", db="postgres", tag="stable"),
+        "search.yaml": config.format(name="search", db="mysql", tag="edge"),
+    })  # fmt: skip
+    assert [v.name for v in result.variables] == ["name", "database", "name_2"]

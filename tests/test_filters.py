@@ -82,3 +82,12 @@ def test_singular_inflects_the_last_word(value: str, expected: str) -> None:
 )
 def test_plural_inflects_the_last_word(value: str, expected: str) -> None:
     assert plural(value) == expected
+
+
+@pytest.mark.parametrize("code", ["s3", "v1", "ec2", "HTTP2", "api_v1", "us", "os", "k8s"])
+def test_codes_and_short_words_are_not_inflected(code: str) -> None:
+    """A word that runs into digits, or of one or two letters, is a code (a bucket, a
+    version, a region), not a noun: ``s3`` would become ``3`` and ``us`` the pronoun ``me``."""
+    assert singular(code) == code
+    assert plural(code) == code
+    assert singular(f"{code}_buckets") == f"{code}_bucket"  # its last word still is one

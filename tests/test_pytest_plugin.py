@@ -87,6 +87,34 @@ def test_a_failed_check_is_not_ok(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(passed=1)
 
 
+def test_a_missing_tool_says_how_a_test_renders_without_the_checks(
+    pytester: pytest.Pytester,
+) -> None:
+    files = starter_files("greeting")
+    files["blueprint.yaml"] = files["blueprint.yaml"].replace(
+        "  - py_compile\n",
+        "  - py_compile\n  - import: {modules: [greeting], requires: [no_such_module_here]}\n",
+    )
+    build_file_tree(pytester.path / "greeting", files)
+    pytester.makepyfile(
+        test_greeting="""
+        def test_greeting(scaffold):
+            result = scaffold.render("./greeting")
+            assert "no_such_module_here" in result.error.message
+            assert "--no-check" not in result.error.message  # a CLI option, not the fixture's
+            assert "render with check=False" in result.error.message
+            assert result.ok, repr(result)
+
+        def test_one_file(scaffold):
+            result = scaffold.render("./greeting", check=False)
+            assert repr(result) == "<Rendered render-1, ok, 1 file>"
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*AssertionError: <Rendered render-1, a check needs a tool*"])
+
+
 def test_a_built_in_blueprint(pytester: pytest.Pytester) -> None:
     values = {
         "name": "point",

@@ -16,9 +16,10 @@ from types import MappingProxyType
 from typing import Any
 
 from scaffolder.api import new
-from scaffolder.authoring.golden import rendered_files
+from scaffolder.authoring.golden import rendered_files, reworded
 from scaffolder.blueprint import Blueprint
 from scaffolder.catalog import SearchPath
+from scaffolder.checks.guards import ToolMissingError
 from scaffolder.errors import ScaffoldError
 from scaffolder.report import Report
 
@@ -61,7 +62,8 @@ class Rendered:
     def __repr__(self) -> str:  # what pytest prints when `assert result.ok` fails
         # pytest shortens a long repr: what went wrong first, on one line
         state = "ok" if self.ok else " ".join("; ".join(self.problems).split())
-        return f"<Rendered {self.path.name}, {state}, {len(self.files)} files>"
+        count = f"{len(self.files)} file" + ("" if len(self.files) == 1 else "s")
+        return f"<Rendered {self.path.name}, {state}, {count}>"
 
 
 class Scaffold:
@@ -103,6 +105,9 @@ class Scaffold:
                 python=python,
                 keep_failed=keep_failed,
             )
+        except ToolMissingError as error:
+            advice = "Install it, or render with check=False (or python=) in the test."
+            return Rendered(folder, None, reworded(error, advice))
         except ScaffoldError as error:
             return Rendered(folder, None, error)
         texts = {

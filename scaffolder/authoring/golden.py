@@ -23,11 +23,13 @@ from typing import Any
 from scaffolder.api import test_blueprint
 from scaffolder.blueprint import Blueprint
 from scaffolder.catalog import SearchPath, resolve_blueprint
+from scaffolder.checks.guards import ToolMissingError
 from scaffolder.errors import BlueprintError
 from scaffolder.plan import FileStatus
 from scaffolder.report import Report
 
 GOLDEN_DIR = "golden"
+_NO_CHECK = "Install it, or run with --no-check to skip the checks."
 _WRITTEN = frozenset(
     {FileStatus.CREATE, FileStatus.OVERWRITE, FileStatus.IDENTICAL, FileStatus.INJECT}
 )
@@ -136,7 +138,11 @@ def golden_test(
     def read(number: int, report: Report) -> None:
         outputs[number] = rendered_files(report) if report.exit_code == 0 else None
 
-    reports = test_blueprint(blueprint, keep=keep, trust=trust, python=python, on_example=read)
+    try:
+        reports = test_blueprint(blueprint, keep=keep, trust=trust, python=python, on_example=read)
+    except ToolMissingError as exc:
+        # `blueprint test` has no --no-check: it is there to run the checks
+        raise reworded(exc, "Install it, or give --python an environment that has it.") from exc
     if update:
         results = record(folder, outputs)
         return GoldenRun(tuple(reports), results, folder)
@@ -151,6 +157,12 @@ def golden_test(
         )
     )
     return GoldenRun(tuple(reports), results, folder, stale)
+
+
+def reworded(error: ToolMissingError, advice: str) -> ToolMissingError:
+    """A missing tool's error with ``advice`` for the ``--no-check`` that ``scaffold new``
+    offers and this caller lacks."""
+    return ToolMissingError(error.message.replace(_NO_CHECK, advice))
 
 
 def _may_record_inside(blueprint: Blueprint, folder: Path) -> None:

@@ -17,6 +17,7 @@ the checks of its examples and of its ``import`` checks.
 
 from __future__ import annotations
 
+import difflib
 import enum
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -131,9 +132,8 @@ def lint(
             )
             continue
         rendered[item.index] = [f.path.as_posix() for f in files if not f.folder]
-    if native:
-        good = {index: contexts[index] for index in rendered}
-        findings.extend(_empty_names(blueprint, renderer.env, good))
+    if native:  # file names, also of examples whose files do not render
+        findings.extend(_empty_names(blueprint, renderer.env, contexts))
     findings.extend(_check_modules(blueprint, document, renderer.env, contexts, rendered))
     return LintReport(
         blueprint.name, blueprint.root, blueprint.kind, tuple(findings), len(blueprint.examples)
@@ -164,10 +164,13 @@ def _names(
         used.update(n for n in use.names if n != use.text.computed or n in variables)
         for name, line in use.names.items():
             if name not in known and name not in use.text.known:
+                close = difflib.get_close_matches(name, sorted(variables | computed), n=1)
+                meant = f" (did you mean {close[0]!r}?)" if close else ""
                 yield Finding(
                     FindingKind.UNDECLARED_VARIABLE,
                     f"{_label(use.text)}uses {name!r}, which is neither a variable nor a "
-                    "computed value. Declare it under variables.properties, or compute it.",
+                    f"computed value{meant}. Declare it under variables.properties, or "
+                    "compute it.",
                     use.text.file,
                     line,
                 )

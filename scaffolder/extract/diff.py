@@ -22,6 +22,7 @@ from scaffolder.extract import align, words
 
 _TOKEN = re.compile(r"[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*|[^\S\n]+|.", re.DOTALL)
 _NAME = re.compile(r"[A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*")
+_DASHED = re.compile(r"\d+(?:-\d+)+")  # 2024-01-15
 MAX_RUN = 3  # words in one varying name: user_profile_settings at most
 
 
@@ -33,6 +34,28 @@ class Compared:
     spans: tuple[tuple[int, int], ...]  # in texts[0], merged, in order
     # each difference: (example number, the first example's part, that example's part)
     differences: tuple[tuple[int, str, str], ...]
+    starts: tuple[int, ...] = ()  # where each difference starts in texts[0]
+
+    def written_as(self, at: int, path: str) -> words.Case | None:
+        """How the other examples write the word that starts at ``at`` in the first one
+        (``user`` -> ``orderItem``: camel; ``S3`` -> ``Ec2``: pascal), for a word whose
+        case one word does not tell. None when they do not say."""
+        found: Counter[words.Case] = Counter()
+        for (_, mine, theirs), start in zip(self.differences, self.starts, strict=True):
+            if not start <= at < start + len(mine):
+                continue
+            for run, other, _ in _replaced_runs(mine, theirs):
+                if len(run) == 1:  # user -> orderItem
+                    pairs = [(run[0], other)]
+                elif len(run) == len(other):  # S3Bucket -> Ec2Instance: word by word
+                    pairs = [(w, [t]) for w, t in zip(run, other, strict=True)]
+                else:
+                    continue
+                for word, written in pairs:
+                    case = words.case_of(written, theirs, path)
+                    if start + word.start == at and case is not None:
+                        found[case] += 1
+        return found.most_common(1)[0][0] if found else None
 
 
 @dataclass
@@ -44,6 +67,10 @@ class Concept:
     count: int = 0  # occurrences seen varying
     spaced: bool = True  # every occurrence had spaces between its words (prose)
     votes: dict[int, Counter[tuple[str, ...]]] = field(default_factory=dict)
+    # False when an example's word is not in the number of the first one's (postgres ->
+    # mysql: "postgres" only looks plural): the words are then taken as they are written
+    numbered: bool = True
+    written: dict[int, Counter[tuple[str, ...]]] = field(default_factory=dict)
 
 
 def _tokens(text: str) -> tuple[list[str], list[int]]:
@@ -59,6 +86,7 @@ def _tokens(text: str) -> tuple[list[str], list[int]]:
 def compare(texts: Sequence[str]) -> Compared:
     spans: list[tuple[int, int]] = []
     differences: list[tuple[int, str, str]] = []
+    starts: list[int] = []
     first = texts[0]
     for number, text in enumerate(texts[1:], start=1):
         if text == first:
@@ -76,7 +104,8 @@ def compare(texts: Sequence[str]) -> Compared:
                 spans.append((start, end))
                 part = theirs[their_offsets[j1] : their_offsets[j2]]
                 differences.append((number, first[start:end], part))
-    return Compared(tuple(texts), tuple(merge_spans(spans)), tuple(differences))
+                starts.append(start)
+    return Compared(tuple(texts), tuple(merge_spans(spans)), tuple(differences), tuple(starts))
 
 
 def _lines(text: str) -> list[tuple[int, int, str]]:
@@ -130,16 +159,53 @@ def find_concepts(compared: Iterable[Compared], examples: int) -> list[Concept]:
                 concept.spaced = concept.spaced and spaced
                 votes = concept.votes.setdefault(number, Counter())
                 votes[words.key([w.text for w in other])] += 1
+                for at, run_words in ((0, run), (number, other)):
+                    written = concept.written.setdefault(at, Counter())
+                    written[tuple(w.text.lower() for w in run_words)] += 1
+                if words.is_plural(run[-1].text) != words.is_plural(other[-1].text):
+                    concept.numbered = False
     concepts = []
     for concept in found.values():
         if concept.spaced and concept.count < 2:
             continue  # a phrase that differs once is text, not a name
         for number, votes in concept.votes.items():
             concept.values[number] = votes.most_common(1)[0][0]
+        if not concept.numbered:
+            first = concept.written[0].most_common(1)[0][0]
+            concept.values = [
+                concept.written[n].most_common(1)[0][0] if n in concept.written else first
+                for n in range(examples)
+            ]
         if len(set(concept.values)) > 1:
             concepts.append(concept)
-    concepts.sort(key=lambda c: (-c.count, -len(c.key), c.key))
-    return _distinct(concepts)
+    # numbers last: a name is what the blueprint is about, a port is one of its settings
+    concepts.sort(key=lambda c: (_number(c), -c.count, -len(c.key), c.key))
+    return _distinct(_without_compounds(concepts, examples))
+
+
+def _number(concept: Concept) -> bool:
+    return all(w.isdigit() for w in concept.key)
+
+
+def _without_compounds(concepts: list[Concept], examples: int) -> list[Concept]:
+    """Drop a run of words whose every word varies on its own, with the same values
+    (``users_postgres`` -> ``orders_mysql`` is ``user`` -> ``order`` and ``postgres`` ->
+    ``mysql``): two variables, not a third that joins them."""
+    singles = {c.key[0]: c for c in concepts if len(c.key) == 1}
+
+    def normal(run: Iterable[str]) -> tuple[str, ...]:
+        return tuple(words.singular(w) for w in run)
+
+    def compound(concept: Concept) -> bool:
+        parts = [singles.get(words.singular(w)) for w in concept.key]
+        if len(parts) < 2 or any(p is None for p in parts):
+            return False
+        return all(
+            normal(concept.values[n]) == normal(w for p in parts if p for w in p.values[n])
+            for n in range(examples)
+        )
+
+    return [c for c in concepts if not compound(c)]
 
 
 def _distinct(concepts: list[Concept]) -> list[Concept]:
@@ -161,6 +227,9 @@ def _replaced_runs(
     """The runs of words of ``mine`` that ``theirs`` replaces with other words."""
     a, b = words.split(mine), words.split(theirs)
     if not a or not b:
+        return
+    if _DASHED.fullmatch(mine) and _DASHED.fullmatch(theirs):
+        yield a, b, False  # a date, 2024-01-15: one value, not its parts
         return
     matcher = difflib.SequenceMatcher(
         None, [w.text.lower() for w in a], [w.text.lower() for w in b], autojunk=False

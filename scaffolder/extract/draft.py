@@ -22,6 +22,7 @@ from scaffolder.extract.model import ExtractError, Variable, VariableKind
 _KEY_BEFORE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)[\"']?\s*[:=]\s*[\"']?$")
 _RESERVED = frozenset({"loop", "self", "range", "true", "false", "none", "varargs", "kwargs"})
 _SNAKE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
+_NUMBERED = re.compile(r"^name_[0-9]+$")
 _INTEGER = re.compile(r"^(?:0|[1-9][0-9]{0,17})$")
 
 
@@ -63,7 +64,9 @@ def make_draft(examples: Sequence[Example], groups: Sequence[FileGroup]) -> Draf
     paths: list[tuple[template.Piece, ...]] = []
     computed: dict[str, str] = {}
     for group, compared_path in zip(groups, path_texts, strict=True):
-        pieces = template.substitute(group.first.path, compared_path.spans, bindings, "")
+        pieces = template.substitute(
+            group.first.path, compared_path.spans, bindings, "", compared_path.written_as
+        )
         paths.append(tuple(_named(pieces, computed)))
     contents: list[tuple[template.Piece, ...] | None] = []
     for group, compared_content in zip(groups, content_texts, strict=True):
@@ -73,7 +76,13 @@ def make_draft(examples: Sequence[Example], groups: Sequence[FileGroup]) -> Draf
             contents.append(None)  # the same in every example: copied byte for byte
             continue
         text = compared_content.texts[0]
-        pieces = template.substitute(text, compared_content.spans, bindings, group.first.path)
+        pieces = template.substitute(
+            text,
+            compared_content.spans,
+            bindings,
+            group.first.path,
+            compared_content.written_as,
+        )
         contents.append(tuple(pieces))
     draft = Draft(
         tuple(examples),
@@ -98,16 +107,32 @@ def pruned(draft: Draft) -> Draft:
         variables=tuple(v for v in variables if v.uses),
         computed=tuple((k, v) for k, v in draft.computed if k in names),
     )
-    return _first_named(kept)
+    return _renumbered(kept)
 
 
-def _first_named(draft: Draft) -> Draft:
-    """``name_2`` renamed ``name`` when the word that had ``name`` is used no more."""
-    taken = {v.name for v in draft.variables}
-    first = next((v for v in draft.variables if v.kind is VariableKind.NAME), None)
-    if first is None or not first.name.startswith("name_") or taken & {"name", "resource"}:
-        return draft
-    old, new = first.name, "name"
+def _renumbered(draft: Draft) -> Draft:
+    """``name_2``, ``name_3``, … in order, with no gaps where a variable was dropped; and
+    the first ``name_N`` renamed ``name`` when it comes first and the word that had ``name``
+    is used no more."""
+    names = [v for v in draft.variables if v.kind is VariableKind.NAME]
+    taken = {v.name for v in names}
+    number = 1
+    for index, variable in enumerate(names):
+        if not _NUMBERED.match(variable.name):
+            continue
+        if index == 0 and not taken & {"name", "resource"}:
+            new = "name"
+        else:
+            number += 1
+            new = f"name_{number}"
+        if new not in {v.name for v in draft.variables}:
+            draft = _renamed(draft, variable.name, new)
+    return draft
+
+
+def _renamed(draft: Draft, old: str, new: str) -> Draft:
+    """The draft with the variable ``old`` named ``new``, in every template and computed
+    value (``old_singular`` too)."""
 
     def renamed(text: str) -> str:
         rest = text[len(old) :]
@@ -124,7 +149,7 @@ def _first_named(draft: Draft) -> Draft:
     return replace(
         draft,
         variables=tuple(
-            replace(v, name=new, uses=tuple(map(renamed, v.uses))) if v is first else v
+            replace(v, name=new, uses=tuple(map(renamed, v.uses))) if v.name == old else v
             for v in draft.variables
         ),
         paths=tuple(pieces(row) for row in draft.paths),
@@ -147,20 +172,26 @@ def _bind(
         in_paths = _numbers(concept.key, path_texts)
         everywhere = _numbers(concept.key, compared)
         plural = in_paths[0] if in_paths else everywhere.count(True) > everywhere.count(False)
-        if number == 0:
+        earlier = {w for c in concepts[:number] for w in c.key}
+        if number == 0 and not all(w.isdigit() for w in concept.key):
             name = "resource" if in_paths and plural else "name"
-        else:
-            name = _context_name(concept.key, compared, taken) or f"name_{number + 1}"
+        else:  # a number or a date is named after its key even when it is the only value
+            name = _context_name(concept.key, compared, taken, earlier) or (
+                f"name_{number + 1}" if number else "name"
+            )
         taken.add(name)
         last = concept.key[-1]
-        invariant = filters.plural(last) == last
-        values = ["_".join(v) for v in concept.values]
+        invariant = filters.plural(last) == last or not concept.numbered
+        if not concept.numbered:
+            plural = False  # stored as the examples write it: postgres, mysql
+        dashed = len(concept.key) > 1 and all(w.isdigit() for w in concept.key)
+        values = [("-" if dashed else "_").join(v) for v in concept.values]
         if plural and not invariant:
             values = [filters.plural(v) for v in values]
         integer = all(_INTEGER.match(v) for v in values)
         kind = "integer" if integer else "string"
         typed: tuple[object, ...] = tuple(int(v) for v in values) if integer else tuple(values)
-        bindings[concept.key] = template.Binding(name, plural, invariant)
+        bindings[concept.key] = template.Binding(name, plural, invariant or dashed, dashed)
         variables.append(Variable(name, VariableKind.NAME, typed, type=kind, plural=plural))
     return bindings, variables
 
@@ -180,9 +211,11 @@ def _numbers(key: tuple[str, ...], compared: Sequence[diff.Compared]) -> list[bo
 
 
 def _context_name(
-    key: tuple[str, ...], compared: Sequence[diff.Compared], taken: set[str]
+    key: tuple[str, ...], compared: Sequence[diff.Compared], taken: set[str], earlier: set[str]
 ) -> str | None:
-    """The name of the key a value is given to, ``port: 8080`` -> ``port``, if free."""
+    """The name of the key a value is given to, ``port: 8080`` -> ``port``, if free.
+    Words of ``earlier`` variables are left out of it: ``BILLING_PORT=8080`` -> ``port``
+    (the key is ``SEARCH_PORT`` in another example)."""
     for item in compared:
         text = item.texts[0]
         for start, end in item.spans:
@@ -194,7 +227,8 @@ def _context_name(
                 match = _KEY_BEFORE.search(text[line_start : word.start])
                 if match is None:
                     continue
-                name = filters.snake(match.group(1))
+                parts = filters.snake(match.group(1)).split("_")
+                name = "_".join(p for p in parts if words.singular(p) not in earlier)
                 if (
                     name.isidentifier()
                     and not keyword.iskeyword(name)

@@ -155,13 +155,20 @@ def _match(first: Example, other: Example) -> list[ExampleFile]:
         mine = _tokens(file.path)
         for candidate in by_path.values():
             theirs = _tokens(candidate.path)
+            depth = file.path.count("/") == candidate.path.count("/")
+            # the words alike first: a name of more words (line_items) changes the shape
+            words = _alike([t for t in mine if t.isalnum()], [t for t in theirs if t.isalnum()])
             shape = [t for t in mine if not t.isalnum()] == [t for t in theirs if not t.isalnum()]
-            ratio = difflib.SequenceMatcher(None, mine, theirs, autojunk=False).ratio()
-            scores.append((not shape, -ratio, index, candidate.path))
-    for _, _, index, path in sorted(scores):
+            ratio = _alike(mine, theirs)
+            scores.append((not depth, -words, not shape, -ratio, index, candidate.path))
+    for *_, index, path in sorted(scores):
         if index not in chosen and path in by_path:
             chosen[index] = by_path.pop(path)
     return [chosen[i] for i in range(len(first.files))]
+
+
+def _alike(mine: Sequence[str], theirs: Sequence[str]) -> float:
+    return difflib.SequenceMatcher(None, mine, theirs, autojunk=False).ratio()
 
 
 def _unpaired(first: Example, other: Example) -> str:

@@ -51,6 +51,8 @@ def _schema(variable: Variable, required: bool) -> dict[str, Any]:
         examples = ", ".join(str(v) for v in variable.values)
         uses = "; ".join(variable.uses)
         description = f"{number} snake_case, e.g. {examples} (the templates use: {uses})"
+        if not pattern:  # not words: a date, a version
+            description = f"e.g. {examples} (the templates use: {uses})"
         if variable.type == "integer":
             description = f"e.g. {examples}"
     else:

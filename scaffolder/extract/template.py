@@ -11,7 +11,7 @@ whole, by a per-example text variable (:func:`with_blocks`).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from scaffolder.extract import words
@@ -26,6 +26,7 @@ class Binding:
     variable: str
     plural: bool
     invariant: bool  # the same word in both numbers (news): no number filter
+    dashed: bool = False  # numbers joined by hyphens (a date), stored and used as written
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,13 @@ def substitute(
     spans: Sequence[tuple[int, int]],
     bindings: Mapping[tuple[str, ...], Binding],
     path: str,
+    written_as: Callable[[int, str], words.Case | None] | None = None,
 ) -> list[Piece]:
-    """``text`` with each concept's words inside ``spans`` made expressions."""
+    """``text`` with each concept's words inside ``spans`` made expressions.
+
+    ``written_as(at, path)``: how the other examples write the word at ``at``, for a word
+    whose case one word cannot tell (``user``: snake, camel or kebab?).
+    """
     pieces: list[Piece] = []
     at = 0
     longest = max((len(k) for k in bindings), default=0)
@@ -56,7 +62,7 @@ def substitute(
         found = words.split(text, start, end)
         index = 0
         while index < len(found):
-            match = _match(found, index, longest, bindings, text, path)
+            match = _match(found, index, longest, bindings, text, path, written_as)
             if match is None:
                 index += 1
                 continue
@@ -79,6 +85,7 @@ def _match(
     bindings: Mapping[tuple[str, ...], Binding],
     text: str,
     path: str,
+    written_as: Callable[[int, str], words.Case | None] | None,
 ) -> tuple[int, str, str] | None:
     for size in range(min(longest, len(found) - index), 0, -1):
         run = found[index : index + size]
@@ -88,6 +95,12 @@ def _match(
         case = words.case_of(run, text, path)
         if case is None:
             continue
+        if size == 1 and written_as is not None:
+            case = words.one_word_case(run[0].text, case, written_as(run[0].start, path))
+        if binding.dashed:
+            if case is not words.Case.KEBAB:
+                continue
+            return size, binding.variable, binding.variable
         form = words.Form(words.is_plural(run[-1].text), case)
         chain = words.filters_for(form, binding.plural, binding.invariant)
         return size, words.expression(binding.variable, chain), binding.variable

@@ -141,8 +141,10 @@ def _text_blocks(
         values = tuple("".join(actual[n][a:b]) for n, (a, b) in enumerate(bounds))
         # named where it is in the first example that has lines there
         shown = next((n for n, value in enumerate(values) if value), 0)
-        where = f"{draft.examples[shown].where(group.files[shown])}:{bounds[shown][0] + 1}"
-        line = values[shown].split("\n", 1)[0]
+        first, last = bounds[shown][0] + 1, bounds[shown][1]
+        lines = f"{first}-{last}" if last > first else str(first)  # users.go:8-10
+        where = f"{draft.examples[shown].where(group.files[shown])}:{lines}"
+        line = values[shown].split("\n", 1)[0].removesuffix("\r")  # CRLF: the line
         kept.append(Variable(name, VariableKind.TEXT, values, where=where, uses=(name,), line=line))
         blocks.append((start, end, name))
     return blocks, kept[len(variables) :]

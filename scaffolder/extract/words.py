@@ -18,7 +18,8 @@ from functools import cache
 
 from scaffolder import filters
 
-_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z0-9])|[A-Z]?[a-z0-9]+|[A-Z]+|\d+")
+# an acronym with its number is one word: EC2, HTTP2, S3 (then Instance, Client, Bucket)
+_WORD = re.compile(r"[A-Z]+\d+(?![a-z])|[A-Z]+(?=[A-Z][a-z0-9])|[A-Z]?[a-z0-9]+|[A-Z]+|\d+")
 _PROSE_SUFFIXES = (".md", ".markdown", ".txt", ".rst", ".adoc", ".html")
 _IDENTIFIER_CHAR = re.compile(r"[A-Za-z0-9_]")
 
@@ -40,7 +41,12 @@ def split(text: str, start: int = 0, end: int | None = None) -> list[Word]:
 
 @cache
 def singular(word: str) -> str:
-    return filters.singular(word.lower())
+    """``users`` -> ``user``; a word with a digit (``s3``, ``k8s``) or of two letters (``us``,
+    ``os``) is not inflected: it is a name, not an English noun."""
+    lower = word.lower()
+    if len(lower) <= 2 or any(c.isdigit() for c in lower):
+        return lower
+    return filters.singular(lower)
 
 
 def is_plural(word: str) -> bool:
@@ -132,6 +138,24 @@ def case_of(run: Sequence[Word], text: str, path: str) -> Case | None:
     if separator == " " and rest_capitalised and _capitalised(words[0]):
         return Case.TITLE
     return None
+
+
+def _one_word(case: Case, lower: str) -> str:
+    """How ``case`` writes one lower-case word."""
+    if case in (Case.PASCAL, Case.TITLE):
+        return lower[:1].upper() + lower[1:]
+    if case in (Case.UPPER, Case.UPPER_KEBAB, Case.UPPER_SPACED):
+        return lower.upper()
+    return lower
+
+
+def one_word_case(word: str, case: Case, other: Case | None) -> Case:
+    """The case of a one-word occurrence ``word``: ``case`` as it looks, or ``other`` (how
+    the other examples write it) when that writes ``word`` the same way: ``user`` is camel
+    where another example has ``orderItem``, ``S3`` is pascal where it has ``Ec2``."""
+    if other is not None and _one_word(other, word.lower()) == word:
+        return other
+    return case
 
 
 def filters_for(form: Form, stored_plural: bool, invariant: bool) -> tuple[str, ...]:
