@@ -106,7 +106,7 @@ class Renderer:
                         compiled.append((name, expression))
                 except jinja2.TemplateSyntaxError as exc:
                     raise TemplateError(
-                        f"{self.blueprint.root / MANIFEST}: computed.{name}: {exc.message}."
+                        f"{self._manifest}: computed.{name}: {_sentence(exc.message)}"
                     ) from exc
             self._compiled = compiled
         return self._compiled
@@ -252,7 +252,7 @@ class Renderer:
                 template = self._names[text] = self.env.from_string(text)
             return self._generate(template, context)
         except jinja2.TemplateError as exc:
-            raise TemplateError(f"{where}: {exc.message or exc}.") from exc
+            raise TemplateError(f"{where}: {_sentence(exc.message or str(exc))}") from exc
         except Exception as exc:  # any error raised while the text renders
             raise TemplateError(f"{where}: {_cause(exc)}") from exc
 
@@ -309,7 +309,7 @@ class Renderer:
         except jinja2.TemplateSyntaxError as exc:
             path = self.blueprint.template_dir / name
             raise TemplateError(
-                f"{path}:{exc.lineno}: template syntax error: {exc.message}."
+                f"{path}:{exc.lineno}: template syntax error: {_sentence(exc.message)}"
             ) from exc
         except Exception as exc:  # any error raised while the template runs
             path = self.blueprint.template_dir / name
@@ -370,6 +370,11 @@ def _template_line(exc: BaseException, path: Path) -> int | None:
         if Path(frame.filename) == path:
             line = frame.lineno
     return line
+
+
+def _sentence(text: str | None) -> str:
+    """``text`` ended by one full stop (Jinja's own messages sometimes end in one)."""
+    return (text or "").rstrip().rstrip(".") + "."
 
 
 def _cause(exc: BaseException) -> str:

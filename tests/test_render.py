@@ -155,6 +155,10 @@ def test_syntax_error_says_template_and_line(make_blueprint) -> None:
     blueprint = make_blueprint({"a.txt.jinja": "ok\n{% if %}\n"}, variables=VARIABLES)
     with pytest.raises(TemplateError, match=r"a\.txt\.jinja:2: template syntax error"):
         render(blueprint, {"name": "x"})
+    # Jinja's own message ends in a full stop: the error has one, not two
+    unclosed = make_blueprint({"b.txt.jinja": "{% if name %}\n"}, name="unclosed")
+    with pytest.raises(TemplateError, match=r"needs to be closed is 'if'\.$"):
+        render(unclosed, {"name": "x"})
 
 
 def test_undefined_in_a_file_name(make_blueprint) -> None:
