@@ -13,7 +13,6 @@ if TYPE_CHECKING:
     from scaffolder.api import (
         blueprints,
         check,
-        history,
         inline_items,
         new,
         run,
@@ -41,7 +40,6 @@ _SOURCES = {
     "ValidationError": "scaffolder.errors",
     "blueprints": "scaffolder.api",
     "check": "scaffolder.api",
-    "history": "scaffolder.api",
     "inline_items": "scaffolder.api",
     "load_blueprint": "scaffolder.blueprint",
     "new": "scaffolder.api",
@@ -63,7 +61,6 @@ __all__ = [
     "ValidationError",
     "blueprints",
     "check",
-    "history",
     "inline_items",
     "load_blueprint",
     "new",

@@ -142,7 +142,7 @@ def check(
     from scaffolder.pipeline import Options, check_last_run
 
     options = Options(
-        out=Path(out),
+        out=_existing(out, "check"),
         trust=trust,
         jobs=jobs or os.cpu_count() or 1,
         wait=wait,
@@ -219,8 +219,9 @@ def undo(
     """
     from scaffolder.pipeline import Options, run_undo
 
-    options = Options(out=Path(out), dry_run=dry_run, wait=wait, on_wait=on_wait, progress=progress)
-    return run_undo(Path(out), options, run, force=force)
+    folder = _existing(out, "undo")
+    options = Options(out=folder, dry_run=dry_run, wait=wait, on_wait=on_wait, progress=progress)
+    return run_undo(folder, options, run, force=force)
 
 
 def history(
@@ -302,6 +303,18 @@ def _run_options(out: str | Path, on_conflict: ConflictPolicy | str, **settings:
             "journal, run record and history. Give the project's own folder."
         )
     return Options(out=Path(out), on_conflict=conflict_policy(on_conflict), **settings)
+
+
+def _existing(out: str | Path, command: str) -> Path:
+    """``out`` of a command that reads what runs left there: a folder that exists."""
+    folder = Path(out)
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise UsageError(
+            f"--out {out}: {what}. `scaffold {command}` works on a folder that runs wrote "
+            "into; give that folder."
+        )
+    return folder
 
 
 def _python(given: str | Path | None) -> Path | None:

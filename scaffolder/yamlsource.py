@@ -249,8 +249,16 @@ def load_yaml(path: Path) -> SourceDocument:
         text = raw.decode("utf-8")
     except FileNotFoundError as exc:
         raise ScaffoldError(f"{path}: no such file.") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScaffoldError(f"{path}: cannot be read: {exc}.") from exc
+    except IsADirectoryError as exc:
+        raise ScaffoldError(f"{path}: a folder, not a file. Name the file itself.") from exc
+    except UnicodeDecodeError as exc:
+        byte = exc.object[exc.start : exc.start + 1].hex()
+        raise ScaffoldError(
+            f"{path}: not UTF-8 text (byte 0x{byte} at offset {exc.start}). Save it as UTF-8 "
+            "(e.g. `iconv -f latin1 -t utf-8`)."
+        ) from exc
+    except OSError as exc:
+        raise ScaffoldError(f"{path}: cannot be read: {exc.strerror or exc}.") from exc
     if len(raw) > MAX_FILE_BYTES:
         raise ScaffoldError(
             f"{path}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB, the limit for a "

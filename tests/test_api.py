@@ -58,6 +58,15 @@ def test_a_destination_inside_scaffolders_own_folder_is_refused(blueprint, tmp_p
     assert snapshot(tmp_path) == before
 
 
+def test_check_and_undo_of_a_folder_that_is_not_there_say_so(tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("x")
+    for call in (scaffolder.check, scaffolder.undo):
+        for out, what in (("nowhere", "does not exist"), ("a-file", "is not a folder")):
+            with pytest.raises(UsageError, match=f"--out .*{out}: {what}"):
+                call(tmp_path / out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file"]
+
+
 def test_new_creates_then_is_idempotent(blueprint, tmp_path: Path) -> None:
     out = tmp_path / "out"
     first = scaffolder.new(blueprint, {"name": "demo"}, out=out)

@@ -256,7 +256,7 @@ MALFORMED = {
     "trust:\n  - blueprints/\n": ("settings.yaml:2", "not an absolute path"),
     "trust:\n  - ''\n": ("settings.yaml:2", "an empty path"),
     "trusted:\n  - ~/a/\n": ("settings.yaml:1", "unknown setting trusted"),
-    b"trust: [\xff]\n": ("settings.yaml", "cannot be read"),
+    b"trust: [\xff]\n": ("settings.yaml", "not UTF-8 text"),
 }
 
 

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from scaffolder import yamlsource
@@ -70,3 +72,15 @@ def test_values_past_the_limit_are_refused_without_aliases_too(
     assert len(parse_yaml("[" + ", ".join(["x"] * 49) + "]\n", "few.yaml").data) == 49
     with pytest.raises(ScaffoldError, match=r"^many.yaml:1: its aliases \(\*name\) expand"):
         parse_yaml("[" + ", ".join(["x"] * 60) + "]\n", "many.yaml")
+
+
+def test_a_folder_or_a_file_that_is_not_utf8_is_named_with_the_fix(tmp_path: Path) -> None:
+    (tmp_path / "items.yaml").mkdir()
+    with pytest.raises(ScaffoldError, match=r"items\.yaml: a folder, not a file\. Name the file"):
+        load_yaml(tmp_path / "items.yaml")
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes("name: caf\xe9\n".encode("latin-1"))
+    with pytest.raises(
+        ScaffoldError, match=r"latin\.yaml: not UTF-8 text \(byte 0xe9 at offset 9\)"
+    ):
+        load_yaml(latin)
