@@ -128,14 +128,7 @@ def new(service: Service, arguments: Arguments) -> Result:
     report = api.new(
         service.root.blueprint(arguments["blueprint"]),
         arguments.get("values") or {},
-        out=service.out(arguments),
-        dry_run=arguments.get("dry_run", False),
-        on_conflict=arguments.get("on_conflict", "fail"),
-        check=arguments.get("check", True),
-        keep_failed=arguments.get("keep_failed", False),
-        trust=service.trust,
-        search=service.root.search,
-        progress=service.progress,
+        **_run_settings(service, arguments),
     )
     return Result(report.to_json(), report.exit_code != 0)
 
@@ -143,17 +136,24 @@ def new(service: Service, arguments: Arguments) -> Result:
 def batch(service: Service, arguments: Arguments) -> Result:
     report = api.run(
         items_file(service, arguments),
-        out=service.out(arguments),
-        dry_run=arguments.get("dry_run", False),
-        on_conflict=arguments.get("on_conflict", "fail"),
         batch_size=arguments.get("batch_size"),
-        check=arguments.get("check", True),
-        keep_failed=arguments.get("keep_failed", False),
-        trust=service.trust,
-        search=service.root.search,
-        progress=service.progress,
+        **_run_settings(service, arguments),
     )
     return Result(report.to_json(), report.exit_code != 0)
+
+
+def _run_settings(service: Service, arguments: Arguments) -> dict[str, Any]:
+    """What ``new`` and ``batch`` take alike: from the arguments, and from the server."""
+    return {
+        "out": service.out(arguments),
+        "dry_run": arguments.get("dry_run", False),
+        "on_conflict": arguments.get("on_conflict", "fail"),
+        "check": arguments.get("check", True),
+        "keep_failed": arguments.get("keep_failed", False),
+        "trust": service.trust,
+        "search": service.root.search,
+        "progress": service.progress,
+    }
 
 
 def preview(service: Service, arguments: Arguments) -> Result:
