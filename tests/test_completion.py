@@ -83,6 +83,8 @@ def project(tmp_path: Path) -> Path:
         ("scaffold new -b sql", ["sql-migration"]),
         ("scaffold new --set resource=users -b js", ["json-schema"]),
         ("scaffold new nothing-starts-so", []),
+        ("scaffold blueprint test crud", ["crud-endpoint"]),
+        ("scaffold blueprint lint env", ["env-config"]),
     ],
 )
 def test_blueprint_names_complete(line: str, expected: list[str], tmp_path: Path) -> None:
