@@ -681,3 +681,24 @@ def test_numbered_variables_have_no_gaps(tmp_path: Path) -> None:
         "search.yaml": config.format(name="search", db="mysql", tag="edge"),
     })  # fmt: skip
     assert [v.name for v in result.variables] == ["name", "database", "name_2"]
+
+
+def test_the_next_step_asks_for_trust_only_when_a_proposed_check_runs_code(
+    tmp_path: Path,
+) -> None:
+    module = "def get_{w}() -> str:\n    return '{w}'\n"
+    code, _ = from_files(
+        tmp_path / "code",
+        {"users.py": module.format(w="users"), "orders.py": module.format(w="orders")},
+    )
+    assert any(c.startswith("import") for c in code.checks) and code.needs_trust
+    page = "# {w}\n\nAll about {w}.\n"
+    docs, _ = from_files(
+        tmp_path / "docs",
+        {"users.md": page.format(w="users"), "orders.md": page.format(w="orders")},
+    )
+    assert not docs.needs_trust
+    shown = scaffold(tmp_path / "code", "extract", "users.py", "orders.py", "--name", "getter")
+    assert "Next: scaffold blueprint test" in shown.stdout and shown.stdout.rstrip().endswith(
+        "--trust"
+    )

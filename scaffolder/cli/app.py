@@ -19,6 +19,7 @@ from scaffolder.cli.completion import blueprint_names
 from scaffolder.cli.console import console, error_console, print_json
 from scaffolder.cli.errors import handled
 from scaffolder.cli.options import (
+    BlueprintArgument,
     ConflictOption,
     DiffOption,
     DryRunOption,
@@ -94,12 +95,7 @@ def list_command(ctx: typer.Context, json_output: JsonOption = False) -> None:
 @app.command()
 def show(
     ctx: typer.Context,
-    name: Annotated[
-        str,
-        typer.Argument(
-            metavar="BLUEPRINT", help="Blueprint name or folder.", autocompletion=blueprint_names
-        ),
-    ],
+    name: BlueprintArgument,
     vcs_ref: VcsRefOption = None,
     json_output: JsonOption = False,
 ) -> None:

@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
-from scaffolder.cli.completion import blueprint_names
 from scaffolder.cli.console import console, print_json
 from scaffolder.cli.errors import handled
 from scaffolder.cli.options import (
+    BlueprintArgument,
     JsonOption,
     PythonOption,
     TrustOption,
@@ -55,12 +55,7 @@ def blueprint_init(
 @blueprint_app.command("test")
 def blueprint_test(
     ctx: typer.Context,
-    name: Annotated[
-        str,
-        typer.Argument(
-            metavar="BLUEPRINT", help="Blueprint name or folder.", autocompletion=blueprint_names
-        ),
-    ],
+    name: BlueprintArgument,
     keep: Annotated[
         Path | None,
         typer.Option("--keep", help="Render the examples here (example-1, …) and keep them."),
@@ -119,12 +114,7 @@ def blueprint_test(
 @blueprint_app.command("lint")
 def blueprint_lint(
     ctx: typer.Context,
-    name: Annotated[
-        str,
-        typer.Argument(
-            metavar="BLUEPRINT", help="Blueprint name or folder.", autocompletion=blueprint_names
-        ),
-    ],
+    name: BlueprintArgument,
     vcs_ref: VcsRefOption = None,
     json_output: JsonOption = False,
 ) -> None:

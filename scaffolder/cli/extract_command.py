@@ -71,9 +71,9 @@ def draw(result: Extraction, out: Console) -> None:
 
     out.print(f"[bold]{escape(result.name)}[/]: written to {escape(str(result.out))}")
     for variable in result.variables:
-        values = ", ".join(str(v) for v in variable.values)
         if variable.kind.value == "text":
-            continue
+            continue  # listed as kept, below
+        values = ", ".join(str(v) for v in variable.values)
         uses = ", ".join(f"{{{{ {u} }}}}" for u in variable.uses)
         out.print(f"  variable  {escape(variable.name)} ({variable.type}): {escape(values)}")
         out.print(f"            used as {escape(uses)}")
@@ -86,8 +86,8 @@ def draw(result: Extraction, out: Console) -> None:
             f"[yellow]kept[/]      {escape(variable.where)}: differs in a way no name explains; "
             f"kept per example as {escape(variable.name)}: {escape(repr(variable.line))}"
         )
-    trust = any(c.split()[0] in ("import", "pytest", "command") for c in result.checks)
+    trust = " --trust" if result.needs_trust else ""
     out.print(
         f"verified: each of the {result.verified} examples renders back byte for byte. "
-        f"Next: scaffold blueprint test {escape(str(result.out))}" + (" --trust" if trust else "")
+        f"Next: scaffold blueprint test {escape(str(result.out))}{trust}"
     )

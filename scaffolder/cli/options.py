@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from scaffolder.cli.completion import blueprint_names
 from scaffolder.errors import UsageError
 
 if TYPE_CHECKING:
@@ -100,6 +101,12 @@ PythonOption = Annotated[
             "scaffold's own."
         ),
         show_default=False,
+    ),
+]
+BlueprintArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="BLUEPRINT", help="Blueprint name or folder.", autocompletion=blueprint_names
     ),
 ]
 VcsRefOption = Annotated[

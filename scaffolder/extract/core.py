@@ -14,7 +14,8 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from scaffolder.blueprint import MANIFEST
+from scaffolder.blueprint import MANIFEST, parse_check
+from scaffolder.checks.kinds import KINDS
 from scaffolder.errors import UsageError
 from scaffolder.extract import manifest, proposals, verify
 from scaffolder.extract.draft import Draft, make_draft
@@ -84,6 +85,7 @@ def extract(
             templates=tuple(templates),
             checks=tuple(_describe(c) for c in checks),
             verified=len(found),
+            needs_trust=any(KINDS[parse_check(c).kind].runs_code for c in checks),
         )
         if strict and result.kept:
             lines = "\n".join(f"  {v.where}: {v.line}" for v in result.kept)

@@ -64,6 +64,7 @@ class Extraction:
     templates: tuple[str, ...]
     checks: tuple[str, ...]
     verified: int  # examples rendered back byte for byte
+    needs_trust: bool = False  # a check runs the blueprint's code (import, pytest, command)
 
     @property
     def kept(self) -> tuple[Variable, ...]:
